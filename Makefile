@@ -1,0 +1,37 @@
+# One entry point for people and CI. Everything installs into .venv/ from uv.lock.
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTHON ?= python3
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: all install gate test lint bench clean
+
+all: gate
+
+# Quick start 1: install everything from the lock, then run the gate over stacks/ (offline).
+$(STAMP): pyproject.toml uv.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	UV_PYTHON_DOWNLOADS=never $(BIN)/uv sync --frozen --all-groups --python $(BIN)/python
+	touch $(STAMP)
+
+install: $(STAMP)
+
+gate: install
+	$(BIN)/gitops check stacks/ --env dev
+
+# Quick start 2: the whole test suite (lint first).
+test: install lint
+	$(BIN)/pytest -n 2
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

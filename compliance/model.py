@@ -1,0 +1,81 @@
+"""Data that crosses module boundaries in the gate: resource graphs, findings, reports.
+
+Everything here is a pydantic model so it is validated once, where it enters (evaluation subprocess
+output, preview/state files, Checkov results), and serialises the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SECRET = "[secret]"
+"""Placeholder that replaces every Pulumi secret value in a graph. Real secrets never leave the
+evaluation subprocess."""
+
+Result = Literal["passed", "failed", "waived", "skipped"]
+Level = Literal["mandatory", "advisory", "disabled"]
+
+
+class SourcePosition(BaseModel):
+    """A line of Python, relative to the repository (or project) root when possible."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    line: int
+
+
+class Resource(BaseModel):
+    """One resource of an evaluated Pulumi program, as registered with the engine."""
+
+    urn: str
+    type: str = Field(description="Pulumi type token, e.g. aws:s3/bucketV2:BucketV2")
+    name: str = Field(description="logical name")
+    custom: bool = True
+    id: str | None = None
+    parent: str | None = None
+    provider: str | None = None
+    depends_on: list[str] = Field(default_factory=list)
+    protect: bool = False
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    property_dependencies: dict[str, list[str]] = Field(
+        default_factory=dict, description="input property name -> URNs its value came from"
+    )
+    source: SourcePosition | None = Field(
+        default=None, description="primary position: the stack program line (outermost user frame)"
+    )
+    source_inner: SourcePosition | None = Field(
+        default=None, description="innermost user frame (inside a component), when different"
+    )
+
+
+class StackGraph(BaseModel):
+    """The desired state of one project in one environment."""
+
+    project: str
+    path: str
+    env: str
+    resources: list[Resource] = Field(default_factory=list)
+    outputs: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+
+
+class Finding(BaseModel):
+    """One check result on one resource. The first fields are the JSON contract of `gitops check`."""
+
+    check_id: str
+    title: str
+    severity: str | None = None
+    result: Result
+    resource: str
+    type: str
+    file: str | None = None
+    line: int | None = None
+    guideline: str | None = None
+    level: Level = "mandatory"
+    controls: list[str] = Field(default_factory=list)
+    waiver: dict[str, str] | None = None
+    message: str | None = None

@@ -1,0 +1,40 @@
+"""The `gitops` console script: one parser, subcommands registered by the packages that own them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+
+def _registrars() -> list[Registrar]:
+    """Each package adds its subcommands; only working ones are listed here."""
+    return []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full `gitops` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="gitops", description="GitOps for Pulumi on AWS: compliance gate and reconciler."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for register in _registrars():
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit status (0 ok, 1 findings/failures, 2 usage or config error)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    return int(handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
