@@ -79,3 +79,42 @@ class Finding(BaseModel):
     controls: list[str] = Field(default_factory=list)
     waiver: dict[str, str] | None = None
     message: str | None = None
+
+
+class StackReport(BaseModel):
+    """The gate's verdict for one project in one environment (JSON contract of `gitops check`)."""
+
+    project: str
+    path: str
+    env: str
+    resources: int
+    error: str | None = None
+    findings: list[Finding] = Field(default_factory=list)
+
+    def blocking(self) -> list[str]:
+        """Reasons this stack must not be applied: an evaluation error or failed mandatory findings."""
+        reasons = [f"evaluation error: {self.error}"] if self.error else []
+        reasons += [
+            f"{f.check_id} failed on {f.resource} ({f.file}:{f.line})"
+            for f in self.findings
+            if f.result == "failed" and f.level == "mandatory"
+        ]
+        return reasons
+
+
+class Report(BaseModel):
+    """All stacks checked in one run, plus a summary (counts, frameworks, waivers, policy source)."""
+
+    stacks: list[StackReport] = Field(default_factory=list)
+    summary: dict[str, Any] = Field(default_factory=dict)
+
+    def blocking(self, project: str) -> list[str]:
+        """Reasons `project` is blocked (empty when it may be applied)."""
+        reasons: list[str] = []
+        for stack in self.stacks:
+            if stack.project == project:
+                reasons += stack.blocking()
+        for waiver in self.summary.get("waivers", {}).get("expired", []):
+            if waiver.get("stack") in (None, project):
+                reasons.append(f"expired waiver {waiver.get('check')} on {waiver.get('resource')}")
+        return reasons
