@@ -11,7 +11,9 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 
 def _registrars() -> list[Registrar]:
     """Each package adds its subcommands; only working ones are listed here."""
-    return []
+    from compliance.cli import register as register_check
+
+    return [register_check]
 
 
 def build_parser() -> argparse.ArgumentParser:

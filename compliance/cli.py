@@ -1,0 +1,124 @@
+"""`gitops check`: the compliance gate on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from compliance.model import Report
+
+FORMATS = ("table", "json", "markdown", "sarif", "junit")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `check` subcommand."""
+    p = sub.add_parser(
+        "check",
+        help="evaluate Pulumi programs offline and run Checkov and our policies on them",
+        description="Exit 0: no failed mandatory finding; 1: failed findings; 2: usage or evaluation error.",
+    )
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="project dir or dir of projects")
+    p.add_argument("--env", default="dev", help="stack/environment, reads Pulumi.<env>.yaml (default dev)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--out", type=Path, help="write the report here instead of stdout")
+    p.add_argument("--changed-since", metavar="REV", help="only stacks affected since REV")
+    p.add_argument("--policies-from", metavar="REV", help="read policies/ from Git revision REV")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--from-preview", type=Path, metavar="FILE", help="`pulumi preview --json` output")
+    src.add_argument("--from-state", type=Path, metavar="FILE", help="`pulumi stack export` output")
+    p.add_argument("--jobs", type=int, default=2, help="stacks evaluated at once (default 2)")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per stack evaluation")
+    p.set_defaults(handler=run)
+
+
+def _repo_root(start: Path) -> Path:
+    """The Git toplevel containing `start`, or `start` itself outside a repository."""
+    import git
+
+    try:
+        return Path(git.Repo(start, search_parent_directories=True).working_tree_dir or start)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return start
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handle `gitops check`; returns the exit status."""
+    import git
+    from rich.progress import Progress
+
+    from compliance import gate, report
+    from compliance.errors import ConfigError
+    from compliance.imports import graph_from_preview, graph_from_state
+    from policies.errors import PolicyConfigError
+
+    err = Console(file=sys.stderr)
+    repo_root = _repo_root(Path.cwd()).resolve()
+    paths = args.paths or [Path("stacks")]
+    try:
+        if args.from_preview or args.from_state:
+            source = args.from_preview or args.from_state
+            if not source.is_file():
+                raise ConfigError(f"{source}: no such file")
+            graph = graph_from_preview(source) if args.from_preview else graph_from_state(source)
+            result = gate.check_with_policies(
+                [graph], args.env, repo_root=repo_root, policies_from=args.policies_from
+            )
+        else:
+            missing = [str(p) for p in paths if not p.exists()]
+            if missing:
+                raise ConfigError(f"{missing[0]}: no such project directory")
+            with Progress(console=err, transient=True, disable=args.format != "table") as progress:
+                task = progress.add_task("evaluating stacks", total=None)
+                result = gate.run_check(
+                    paths,
+                    args.env,
+                    repo_root=repo_root,
+                    changed_since=args.changed_since,
+                    policies_from=args.policies_from,
+                    jobs=args.jobs,
+                    timeout=args.timeout,
+                    on_evaluated=lambda g: progress.update(
+                        task, advance=1, description=f"evaluated {g.project} ({len(g.resources)} resources)"
+                    ),
+                )
+    except (ConfigError, PolicyConfigError) as exc:
+        err.print(f"gitops check: {exc}", markup=False, highlight=False)
+        return 2
+    except (git.GitCommandError, git.BadName, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        err.print(f"gitops check: {first}", markup=False, highlight=False)
+        return 2
+
+    if args.format == "table" and args.out is None:
+        report.render_table(result, Console(file=sys.stdout))
+    else:
+        text = {
+            "table": lambda: _table_text(result),
+            "json": lambda: report.render_json(result),
+            "markdown": lambda: report.render_markdown(result),
+            "sarif": lambda: json.dumps(report.render_sarif(result), indent=2),
+            "junit": lambda: report.render_junit(result),
+        }[args.format]()
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(text)
+        else:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    for stack in result.stacks:
+        if stack.error:
+            err.print(f"gitops check: {stack.project} ({stack.path}): {stack.error}", markup=False)
+    return gate.exit_code(result)
+
+
+def _table_text(result: Report) -> str:
+    """The table rendering as plain text (for --out)."""
+    from compliance import report
+
+    console = Console(record=True, width=140, file=io.StringIO())
+    report.render_table(result, console)
+    return console.export_text()
