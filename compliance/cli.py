@@ -49,12 +49,12 @@ def _repo_root(start: Path) -> Path:
 def run(args: argparse.Namespace) -> int:
     """Handle `gitops check`; returns the exit status."""
     import git
+    from policies.errors import PolicyConfigError
     from rich.progress import Progress
 
     from compliance import gate, report
     from compliance.errors import ConfigError
     from compliance.imports import graph_from_preview, graph_from_state
-    from policies.errors import PolicyConfigError
 
     err = Console(file=sys.stderr)
     repo_root = _repo_root(Path.cwd()).resolve()

@@ -13,16 +13,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from compliance.bridge import to_terraform_plan
-from compliance.discovery import Project, affected_since, discover, topological_order
-from compliance.evaluate import evaluate_many
-from compliance.model import Finding, Report, StackGraph, StackReport
-from compliance.scan import scan
 from policies.context import set_env
 from policies.controls import controls_for, framework_summary
 from policies.levels import load_enforcement
 from policies.source import materialize_policies, policies_differ
 from policies.waivers import apply_waivers, load_waivers
+
+from compliance.bridge import to_terraform_plan
+from compliance.discovery import Project, affected_since, discover, topological_order
+from compliance.evaluate import evaluate_many
+from compliance.model import Finding, Report, StackGraph, StackReport
+from compliance.scan import scan
 
 Progress = Callable[[StackGraph], None]
 
