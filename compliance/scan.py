@@ -1,0 +1,142 @@
+"""Run Checkov's terraform_plan runner in-process over bridged plans and map results to Findings.
+
+All stacks go to one runner call (one registry load, one graph build over all files); every record
+is mapped back through `BridgedPlan.addresses` to the Pulumi resource and its Python source line.
+Nothing here touches the network: no Bridgecrew platform, no version check, no module downloads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from compliance.bridge import BridgedPlan
+from compliance.model import Finding, Resource, Result, StackGraph
+
+OFFLINE_ENV = {
+    "BC_SKIP_MAPPING": "TRUE",
+    "CHECKOV_SKIP_VERSION_CHECK": "TRUE",  # not read in-process, set for any child process
+    "SKIP_MAPPING": "TRUE",
+    "CKV_IGNORE_HIDDEN_DIRECTORIES": "TRUE",
+    "CHECKOV_EXPERIMENTAL_CROSS_VARIABLE_EDGES": "False",
+    "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+}
+"""Environment for an offline, quiet Checkov (set before Checkov is first imported)."""
+
+SEVERITY_FALLBACK: dict[str, str] = {
+    # Checkov OSS checks carry no severity (it comes from the Prisma platform); a few we rank ourselves.
+    "CKV_AWS_20": "HIGH",  # S3 bucket public READ ACL
+    "CKV_AWS_57": "HIGH",  # S3 bucket public WRITE ACL
+    "CKV_AWS_24": "HIGH",  # security group: SSH from 0.0.0.0/0
+    "CKV_AWS_25": "HIGH",  # security group: RDP from 0.0.0.0/0
+    "CKV_AWS_260": "HIGH",  # security group: HTTP from 0.0.0.0/0
+    "CKV_AWS_17": "HIGH",  # RDS publicly accessible
+    "CKV_AWS_41": "HIGH",  # hard-coded provider credentials
+    "CKV_AWS_1": "HIGH",  # IAM policy with *:* admin privileges
+    "CKV_AWS_62": "HIGH",  # IAM policy with *:* admin privileges (inline)
+    "CKV2_AWS_6": "MEDIUM",  # S3 bucket without public access block
+    "CKV_AWS_16": "MEDIUM",  # RDS storage not encrypted
+    "CKV_AWS_3": "MEDIUM",  # EBS volume not encrypted
+}
+
+_RESULTS: dict[str, Result] = {"PASSED": "passed", "FAILED": "failed", "SKIPPED": "skipped"}
+
+
+def _offline() -> None:
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def _file_name(index: int, graph: StackGraph) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{index:04d}-{graph.project}-{graph.env}") + ".tfplan.json"
+
+
+def run_checkov(
+    files: Sequence[Path],
+    *,
+    external_checks_dirs: Sequence[Path] = (),
+    check_ids: Sequence[str] | None = None,
+) -> list[Any]:
+    """Run Checkov's terraform_plan runner over plan files in-process; return its records."""
+    _offline()
+    from checkov.runner_filter import RunnerFilter
+    from checkov.terraform.plan_runner import Runner
+
+    runner_filter = RunnerFilter(
+        framework=["terraform_plan"],
+        checks=list(check_ids) if check_ids else None,
+        download_external_modules=False,
+        show_progress_bar=False,
+        run_image_referencer=False,
+    )
+    report = Runner().run(
+        root_folder=None,
+        files=[str(f) for f in files],
+        external_checks_dir=[str(d) for d in external_checks_dirs] or None,
+        runner_filter=runner_filter,
+    )
+    reports = report if isinstance(report, list) else [report]
+    records: list[Any] = []
+    for r in reports:
+        records += r.passed_checks + r.failed_checks + r.skipped_checks
+    return records
+
+
+def to_finding(record: Any, resource: Resource | None, address: str) -> Finding:
+    """A Checkov record as a Finding on the Pulumi resource it came from."""
+    result = record.check_result.get("result")
+    position = (resource.source or resource.source_inner) if resource else None
+    severity = record.severity.name if getattr(record, "severity", None) else None
+    return Finding(
+        check_id=record.check_id,
+        title=record.check_name,
+        severity=severity or SEVERITY_FALLBACK.get(record.check_id),
+        result=_RESULTS.get(getattr(result, "name", str(result)), "failed"),
+        resource=resource.name if resource else address,
+        type=resource.type if resource else address.split(".", 1)[0],
+        file=position.file if position else None,
+        line=position.line if position else None,
+        guideline=record.guideline,
+    )
+
+
+def scan(
+    plans: Sequence[tuple[StackGraph, BridgedPlan]],
+    *,
+    external_checks_dirs: Sequence[Path] = (),
+    check_ids: Sequence[str] | None = None,
+) -> dict[tuple[str, str], list[Finding]]:
+    """Checkov over all bridged plans in one in-process run; findings keyed by (project, env)."""
+    results: dict[tuple[str, str], list[Finding]] = {(g.project, g.env): [] for g, _ in plans}
+    if not any(p.addresses for _, p in plans):
+        return results
+    with tempfile.TemporaryDirectory(prefix="gitops-bridge-") as tmp:
+        by_file: dict[str, tuple[StackGraph, BridgedPlan]] = {}
+        for index, (graph, bridged) in enumerate(plans):
+            if not bridged.addresses:
+                continue
+            path = Path(tmp) / _file_name(index, graph)
+            path.write_text(json.dumps(bridged.plan))
+            by_file[str(path)] = (graph, bridged)
+        records = run_checkov(
+            [Path(f) for f in by_file], external_checks_dirs=external_checks_dirs, check_ids=check_ids
+        )
+        resources = {r.urn: r for g, _ in plans for r in g.resources}
+        for record in records:
+            owner = by_file.get(str(record.file_abs_path))
+            if owner is None:
+                continue
+            graph, bridged = owner
+            urn = bridged.addresses.get(record.resource)
+            if urn is None:  # provider blocks (CKV_AWS_41) are reported on the provider, not a resource
+                continue
+            finding = to_finding(record, resources.get(urn), record.resource)
+            results[(graph.project, graph.env)].append(finding)
+    for findings in results.values():
+        findings.sort(key=lambda f: (f.resource, f.check_id))
+    return results
