@@ -1,0 +1,37 @@
+"""CKV_ORG_2: the aws provider's region is in the environment's allow-list (policies/config.yaml)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orgpolicy_support as s
+from checkov.common.bridgecrew.severities import Severities
+from checkov.common.models.enums import CheckCategories
+from checkov.terraform.checks.provider.base_check import BaseProviderCheck
+
+
+class ProviderRegion(BaseProviderCheck):
+    def __init__(self) -> None:
+        super().__init__(
+            name="AWS provider region is in the environment's allowed regions",
+            id="CKV_ORG_2",
+            categories=[CheckCategories.GENERAL_SECURITY],
+            supported_provider=["aws"],
+            guideline="docs/policies.md#ckv_org_2",
+        )
+        self.severity = Severities["HIGH"]  # type: ignore[assignment]
+
+    def scan_provider_conf(self, conf: dict[str, Any]) -> s.CheckResult:
+        self.evaluated_keys = ["region"]
+        region = s.scalar(conf, "region")
+        allowed = s.env_limits().regions
+        if not isinstance(region, str) or not region:
+            self.details.append("the aws provider sets no region")
+            return s.FAILED
+        if region not in allowed:
+            self.details.append(f"region {region} not in {', '.join(allowed)}")
+            return s.FAILED
+        return s.PASSED
+
+
+check = ProviderRegion()

@@ -1,0 +1,106 @@
+"""Load our Checkov custom checks from one directory, and only from it.
+
+Checkov keeps checks in process-wide registries and keeps the FIRST check registered under an id;
+its external-checks loader also caches modules in sys.modules by bare file name and swallows import
+errors. So loading policies from a Git revision after the working tree (or a second agent cycle
+after a first) would silently keep the old checks. `load_checks` first removes every previously
+loaded external check and module, then imports each file of the directory itself, failing loudly.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from checkov.runner_filter import RunnerFilter
+from checkov.terraform.checks.provider.registry import provider_registry
+from checkov.terraform.checks.resource.registry import resource_registry
+
+from policies.config import cached_policy_config, load_policy_config
+from policies.errors import PolicyConfigError
+
+REGISTRIES: tuple[Any, ...] = (resource_registry, provider_registry)
+_loaded_dirs: list[Path] = []
+
+
+def _is_builtin(check: Any) -> bool:
+    return type(check).__module__.startswith("checkov.")
+
+
+def unload_external_checks() -> None:
+    """Remove all non-Checkov checks from the Terraform registries and their modules from sys.modules."""
+    for registry in REGISTRIES:
+        for table in (registry.checks, registry.wildcard_checks):
+            for entity in list(table):
+                table[entity] = [c for c in table[entity] if _is_builtin(c)]
+                if not table[entity]:
+                    del table[entity]
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and any(Path(file).resolve().parent == d for d in _loaded_dirs):
+            del sys.modules[name]
+    sys.path[:] = [p for p in sys.path if Path(p).resolve() not in _loaded_dirs]
+    _loaded_dirs.clear()
+    cached_policy_config.cache_clear()
+
+
+def _import(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise PolicyConfigError(f"{path}: cannot be imported")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[path.stem]
+        raise PolicyConfigError(f"{path}: failed to load ({exc.__class__.__name__}: {exc})") from None
+    return module
+
+
+def registered_external_checks() -> dict[str, str]:
+    """Check id -> file of every non-Checkov check currently registered."""
+    found: dict[str, str] = {}
+    for registry in REGISTRIES:
+        for _entity, check in registry.all_checks():
+            if not _is_builtin(check):
+                found[check.id] = str(getattr(sys.modules.get(type(check).__module__), "__file__", ""))
+    return found
+
+
+def load_checks(checks_dir: Path) -> list[str]:
+    """Replace all loaded custom checks with those in `checks_dir` (+ validate ../config.yaml).
+
+    Returns the sorted check ids. A file that fails to import is a PolicyConfigError naming it.
+    Call this before the scan and do not also pass the directory to Checkov's external checks.
+    """
+    checks_dir = checks_dir.resolve()
+    if not (checks_dir / "__init__.py").is_file():
+        raise PolicyConfigError(f"{checks_dir}: not a checks directory (no __init__.py)")
+    unload_external_checks()
+    load_policy_config(checks_dir.parent)
+    _loaded_dirs.append(checks_dir)
+    sys.path.insert(0, str(checks_dir))
+    for path in checks_dir.glob("*.py"):
+        sys.modules.pop(path.stem, None)  # a same-named module from another tree must not be reused
+    for path in sorted(checks_dir.glob("*.py")):
+        if path.name.startswith("__"):
+            continue
+        before = set(registered_external_checks())
+        _import(path)
+        for check_id in set(registered_external_checks()) - before:
+            RunnerFilter.notify_external_check(check_id)
+    loaded = registered_external_checks()
+    foreign = {i: f for i, f in loaded.items() if Path(f).resolve().parent != checks_dir}
+    if foreign:
+        check_id, file = sorted(foreign.items())[0]
+        raise PolicyConfigError(f"{file}: check {check_id} does not come from {checks_dir}")
+    return sorted(loaded, key=_id_order)
+
+
+def _id_order(check_id: str) -> tuple[str, int]:
+    prefix, _, number = check_id.rpartition("_")
+    return (prefix, int(number)) if number.isdigit() else (check_id, 0)
