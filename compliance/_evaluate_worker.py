@@ -1,0 +1,604 @@
+"""Subprocess entry point: run one Pulumi Python program under a mock engine and write its graph.
+
+Usage (internal, driven by compliance.evaluate): `python -m compliance._evaluate_worker REQUEST OUT`.
+REQUEST is a JSON file written by the parent (program path, project, env, config, stack outputs);
+OUT receives a JSON StackGraph. Secrets are replaced with `SECRET` here, before anything leaves
+the process. Config and secret keys arrive through PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import runpy
+import sys
+import sysconfig
+import traceback
+import typing
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from compliance.model import SECRET
+
+SIG = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
+OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+ACCOUNT = "123456789012"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
+# --------------------------------------------------------------------------- values
+
+
+def struct_to_py(struct: Any) -> dict[str, Any]:
+    """A protobuf Struct as plain Python (wire form: secret/resource signature objects kept)."""
+    return {key: value_to_py(value) for key, value in struct.fields.items()}
+
+
+def value_to_py(value: Any) -> Any:
+    """One protobuf Value as plain Python; integral numbers become ints."""
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "struct_value":
+        return struct_to_py(value.struct_value)
+    if kind == "list_value":
+        return [value_to_py(v) for v in value.list_value.values]
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "number_value":
+        number = value.number_value
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    return None
+
+
+def sanitize(value: Any, placeholders: frozenset[str] = frozenset()) -> Any:
+    """Wire-form value -> JSON-safe graph value: secrets -> SECRET, unknowns -> None, refs -> URN."""
+    if isinstance(value, str):
+        if value == UNKNOWN:
+            return None
+        return SECRET if value in placeholders else value
+    if isinstance(value, list):
+        return [sanitize(v, placeholders) for v in value]
+    if isinstance(value, dict):
+        sig = value.get(SIG)
+        if sig is None:
+            return {k: sanitize(value[k], placeholders) for k in sorted(value)}
+        if sig == SECRET_SIG:
+            return SECRET
+        if sig == RESOURCE_SIG:
+            return value.get("urn")
+        if sig == OUTPUT_SIG:
+            if value.get("secret"):
+                return SECRET
+            return sanitize(value.get("value"), placeholders)
+        if sig in (ASSET_SIG, ARCHIVE_SIG):
+            return {k: sanitize(v, placeholders) for k, v in sorted(value.items()) if k != SIG}
+        return None
+    return value
+
+
+def mask_keys(props: dict[str, Any], names: Any) -> dict[str, Any]:
+    """Replace the top-level properties listed in `names` (additionalSecretOutputs) with SECRET."""
+    for name in names:
+        if name in props and props[name] is not None:
+            props[name] = SECRET
+    return props
+
+
+def wrap_secrets(value: Any) -> Any:
+    """Referenced-stack outputs: values masked as SECRET upstream stay secret downstream."""
+    if value == SECRET:
+        return {SIG: SECRET_SIG, "value": SECRET}
+    if isinstance(value, list):
+        return [wrap_secrets(v) for v in value]
+    if isinstance(value, dict):
+        return {k: wrap_secrets(v) for k, v in value.items()}
+    return value
+
+
+# --------------------------------------------------------------------------- mock values
+
+
+def short_hash(text: str, size: int = 7) -> str:
+    """Deterministic hex digest prefix of `text`."""
+    return hashlib.sha256(text.encode()).hexdigest()[:size]
+
+
+def _type_parts(token: str) -> tuple[str, str, str]:
+    """`aws:s3/bucketV2:BucketV2` -> ("aws", "s3", "BucketV2")."""
+    pieces = token.split(":")
+    package = pieces[0]
+    module = pieces[1].split("/")[0] if len(pieces) > 1 else ""
+    kind = pieces[2] if len(pieces) > 2 else pieces[-1]
+    return package, module, kind
+
+
+def _kebab(name: str) -> str:
+    out = []
+    for i, char in enumerate(name):
+        if char.isupper() and i:
+            out.append("-")
+        out.append(char.lower())
+    return "".join(out)
+
+
+def mock_arn(token: str, phys: str, region: str) -> str:
+    """A plausible, deterministic ARN for a resource of type `token` named `phys`."""
+    _, module, kind = _type_parts(token)
+    service = {"index": "aws", "cloudwatch": "logs", "apigatewayv2": "apigateway"}.get(module, module)
+    if module == "s3":
+        return f"arn:aws:s3:::{phys}"
+    if module == "iam":
+        return f"arn:aws:iam::{ACCOUNT}:{_kebab(kind).removeprefix('user-policy-')}/{phys}"
+    if module in ("lambda", "sns", "sqs") or (module == "cloudwatch" and kind == "LogGroup"):
+        sep = {"lambda": ":function:", "cloudwatch": ":log-group:"}.get(module, ":")
+        return f"arn:aws:{service}:{region}:{ACCOUNT}{sep}{phys}"
+    return f"arn:aws:{service}:{region}:{ACCOUNT}:{_kebab(kind)}/{phys}"
+
+
+def _string_outputs(cls: type | None) -> set[str]:
+    """Wire names of a resource class's string-typed output properties."""
+    if cls is None:
+        return set()
+    names: set[str] = set()
+    for base in cls.__mro__:
+        for attr in vars(base).values():
+            if not isinstance(attr, property):
+                continue
+            wire = getattr(attr.fget, "_pulumi_name", None)
+            if wire is None:
+                continue
+            args = typing.get_args(attr.fget.__annotations__.get("return"))
+            if args and args[0] in (str, str | None):
+                names.add(wire)
+    return names
+
+
+_STRING_OUTPUTS: dict[type, set[str]] = {}
+
+
+def mock_outputs(
+    token: str, name: str, urn: str, inputs: dict[str, Any], cls: type | None, region: str
+) -> tuple[str, dict[str, Any]]:
+    """(id, outputs) for a custom resource: the inputs echoed plus id/arn/name-like attributes."""
+    digest = short_hash(urn)
+    declared = _STRING_OUTPUTS.get(cls) if cls is not None else None
+    if cls is not None and declared is None:
+        declared = _STRING_OUTPUTS[cls] = _string_outputs(cls)
+    _, module, kind = _type_parts(token)
+    autoname = f"{name}-{digest}"
+    phys = next(
+        (inputs[key] for key in ("name", "bucket", "functionName") if isinstance(inputs.get(key), str)),
+        autoname,
+    )
+    if phys == UNKNOWN:
+        phys = autoname
+    arn = mock_arn(token, phys, region)
+    host = f"{phys}.{digest}.{region}.{module}.amazonaws.com"
+    api = f"{short_hash(urn, 10)}.execute-api.{region}.amazonaws.com"
+    generated: dict[str, str] = {
+        "arn": arn,
+        "name": phys,
+        "bucket": phys,
+        "functionName": phys,
+        "qualifiedArn": f"{arn}:$LATEST",
+        "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+        "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT}:{short_hash(urn, 10)}",
+        "endpoint": host,
+        "address": host,
+        "dnsName": host,
+        "url": f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{phys}"
+        if module == "sqs"
+        else f"https://{short_hash(urn, 16)}.lambda-url.{region}.on.aws/",
+        "apiEndpoint": f"https://{api}",
+        "invokeUrl": f"https://{api}/{inputs.get('stageName') or '$default'}",
+        "domainName": f"d{short_hash(urn, 13)}.cloudfront.net"
+        if module == "cloudfront"
+        else f"{short_hash(urn, 10)}.{module}.amazonaws.com",
+        "hostedZoneId": "Z" + short_hash(urn, 13).upper(),
+        "zoneId": "Z" + short_hash("zone" + urn, 13).upper(),
+        "bucketDomainName": f"{phys}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{phys}.s3.{region}.amazonaws.com",
+        "keyId": f"{short_hash(urn, 8)}-{short_hash('k' + urn, 4)}-{short_hash('e' + urn, 4)}"
+        f"-{short_hash('y' + urn, 4)}-{short_hash('i' + urn, 12)}",
+        "rootResourceId": short_hash(urn, 10),
+        "repositoryUrl": f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{phys}",
+    }
+    outputs = dict(inputs)
+    for key, value in generated.items():
+        if key in outputs and outputs[key] != UNKNOWN:
+            continue
+        if declared is None:
+            if key in ("arn", "name") and module != "providers":
+                outputs[key] = value
+        elif key in declared:
+            outputs[key] = value
+    if module == "s3" and kind.startswith("Bucket") and "bucket" in outputs:
+        resource_id = outputs["bucket"]
+    else:
+        resource_id = phys if phys != autoname else autoname
+    return str(resource_id), outputs
+
+
+def _policy_document(args: Mapping[str, Any]) -> str:
+    """Render aws.iam.get_policy_document arguments the way the provider does (enough for checks)."""
+    statements = []
+    for stmt in args.get("statements") or []:
+        out: dict[str, Any] = {}
+        if stmt.get("sid"):
+            out["Sid"] = stmt["sid"]
+        out["Effect"] = stmt.get("effect") or "Allow"
+        for key, wire in (("actions", "Action"), ("notActions", "NotAction")):
+            if stmt.get(key):
+                values = stmt[key]
+                out[wire] = values[0] if len(values) == 1 else values
+        for key, wire in (("resources", "Resource"), ("notResources", "NotResource")):
+            if stmt.get(key):
+                values = stmt[key]
+                out[wire] = values[0] if len(values) == 1 else values
+        for key, wire in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            if stmt.get(key):
+                principal: dict[str, Any] = {}
+                for entry in stmt[key]:
+                    ids = entry.get("identifiers") or []
+                    principal[entry.get("type", "AWS")] = ids[0] if len(ids) == 1 else ids
+                out[wire] = "*" if principal == {"*": "*"} else principal
+        if stmt.get("conditions"):
+            condition: dict[str, Any] = {}
+            for entry in stmt["conditions"]:
+                values = entry.get("values") or []
+                condition.setdefault(entry.get("test"), {})[entry.get("variable")] = (
+                    values[0] if len(values) == 1 else values
+                )
+            out["Condition"] = condition
+        statements.append(out)
+    return json.dumps({"Version": args.get("version") or "2012-10-17", "Statement": statements}, indent=2)
+
+
+def mock_call(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
+    """Return values for provider functions (data sources) that programs commonly call."""
+    if token == "aws:index/getCallerIdentity:getCallerIdentity":
+        return {
+            "accountId": ACCOUNT,
+            "arn": f"arn:aws:iam::{ACCOUNT}:user/offline-evaluation",
+            "userId": "AIDAOFFLINEEVALUATION",
+            "id": ACCOUNT,
+        }
+    if token == "aws:index/getRegion:getRegion":
+        return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+    if token == "aws:index/getPartition:getPartition":
+        return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+    if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+        names = [f"{region}{s}" for s in "abc"]
+        return {"names": names, "zoneIds": [f"use1-az{i}" for i in (1, 2, 3)], "id": region}
+    if token == "aws:iam/getPolicyDocument:getPolicyDocument":
+        document = _policy_document(args)
+        return {
+            "json": document,
+            "minifiedJson": json.dumps(json.loads(document), separators=(",", ":")),
+            "id": short_hash(document),
+        }
+    return dict(args)
+
+
+# --------------------------------------------------------------------------- source positions
+
+
+def _library_dirs() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    dirs = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    dirs.add(str(Path(__file__).resolve().parent))
+    dirs.add(str(Path(__file__).parent))
+    return tuple(sorted(d.rstrip("/") + "/" for d in dirs))
+
+
+class Positions:
+    """Cheap capture of the user frames that construct each resource (sys._getframe walking)."""
+
+    def __init__(self) -> None:
+        self._libraries = _library_dirs()
+        self._user: dict[str, bool] = {}
+        self.seq = 0
+        self.classes: dict[str, type] = {}
+        self.resource_file = ""
+
+    def is_user(self, filename: str) -> bool:
+        """True for frames of the program and its local modules (not stdlib/site-packages)."""
+        known = self._user.get(filename)
+        if known is None:
+            known = not filename.startswith("<") and not filename.startswith(self._libraries)
+            self._user[filename] = known
+        return known
+
+    def stack_trace(self) -> Any:
+        """Replacement for pulumi.runtime.resource._get_stack_trace: [inner, outer, seq] frames."""
+        from pulumi.runtime.proto import source_pb2
+
+        frame: FrameType | None = sys._getframe(1)
+        resource = None
+        inner: FrameType | None = None
+        outer: FrameType | None = None
+        while frame is not None:
+            code = frame.f_code
+            if self.is_user(code.co_filename):
+                own_init = (
+                    inner is None
+                    and resource is not None
+                    and code.co_name in ("__init__", "_internal_init")
+                    and frame.f_locals.get("self", frame.f_locals.get("__self__")) is resource
+                )
+                if not own_init:
+                    inner = inner or frame
+                    outer = frame
+            elif resource is None and code.co_name == "__init__" and code.co_filename == self.resource_file:
+                local = frame.f_locals
+                resource = local.get("self")
+                token = local.get("t")
+                if isinstance(token, str) and token not in self.classes and resource is not None:
+                    self.classes[token] = type(resource)
+            frame = frame.f_back
+        self.seq += 1
+        frames = []
+        for found in (inner, outer):
+            uri, line = (found.f_code.co_filename, found.f_lineno) if found is not None else ("", 0)
+            frames.append(source_pb2.StackFrame(pc=source_pb2.SourcePosition(uri=uri, line=line)))
+        frames.append(source_pb2.StackFrame(pc=source_pb2.SourcePosition(uri="seq", line=self.seq)))
+        return source_pb2.StackTrace(frames=frames)
+
+    def innermost_user_frame(self, tb: Any) -> tuple[str, int] | None:
+        """(file, line) of the innermost user frame of a traceback."""
+        found = None
+        for frame, line in traceback.walk_tb(tb):
+            if self.is_user(frame.f_code.co_filename):
+                found = (frame.f_code.co_filename, line)
+        return found
+
+
+# --------------------------------------------------------------------------- the worker
+
+
+class Evaluation:
+    """Collects what the program registers; shared by the mock monitor and the error reporting."""
+
+    def __init__(self, request: Mapping[str, Any]) -> None:
+        self.request = request
+        self.region: str = request.get("region") or "us-east-1"
+        self.root = Path(request["root"])
+        self.placeholders = frozenset(request.get("placeholders") or [])
+        self.stack_outputs: dict[str, Any] = request.get("stack_outputs") or {}
+        self.positions = Positions()
+        self.resources: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.outputs: dict[str, Any] = {}
+        self.stack_urn = ""
+        self.error: str | None = None
+        self._rel: dict[str, str] = {}
+
+    def relative(self, filename: str) -> str:
+        """Path of a source file relative to the root (POSIX form), absolute when outside it."""
+        known = self._rel.get(filename)
+        if known is None:
+            path = Path(filename).resolve()
+            try:
+                known = path.relative_to(self.root).as_posix()
+            except ValueError:
+                known = path.as_posix()
+            self._rel[filename] = known
+        return known
+
+    def position(self, frame: Any) -> dict[str, Any] | None:
+        if not frame.pc.uri:
+            return None
+        return {"file": self.relative(frame.pc.uri), "line": frame.pc.line}
+
+    def resolve_reference(self, name: str) -> dict[str, Any]:
+        """Outputs of a referenced stack `<org>/<project>/<env>`, by full or shorter key."""
+        parts = name.split("/")
+        candidates = [name, "/".join(parts[-2:]), parts[-2] if len(parts) >= 2 else name]
+        for key in candidates:
+            if key in self.stack_outputs:
+                return dict(self.stack_outputs[key])
+        raise LookupError(f"StackReference to unknown stack {name!r} (not evaluated or not discovered)")
+
+    def record(self, request: Any, urn: str, rid: str, outputs: dict[str, Any], custom: bool) -> None:
+        """Store one registered resource in graph form (secrets masked)."""
+        frames = request.stackTrace.frames
+        seq = frames[2].pc.line if len(frames) > 2 else len(self.resources) + 1_000_000
+        source = self.position(frames[1]) if len(frames) > 1 else None
+        inner = self.position(frames[0]) if frames else None
+        secret_names = list(request.additionalSecretOutputs)
+        inputs = mask_keys(sanitize(struct_to_py(request.object), self.placeholders), secret_names)
+        provider = request.provider or None
+        resource = {
+            "urn": urn,
+            "type": request.type,
+            "name": request.name,
+            "custom": custom,
+            "id": rid or None,
+            "parent": request.parent or None,
+            "provider": provider,
+            "depends_on": sorted(set(request.dependencies)),
+            "protect": bool(request.protect),
+            "inputs": inputs,
+            "outputs": mask_keys(sanitize(outputs, self.placeholders), secret_names),
+            "property_dependencies": {
+                key: sorted(set(deps.urns))
+                for key, deps in sorted(request.propertyDependencies.items())
+                if deps.urns
+            },
+            "source": source,
+            "source_inner": inner if inner != source else None,
+        }
+        self.resources[urn] = (seq, resource)
+
+    def graph(self) -> dict[str, Any]:
+        ordered = [res for _, res in sorted(self.resources.values(), key=lambda item: item[0])]
+        return {
+            "project": self.request["project"],
+            "path": self.request["path"],
+            "env": self.request["env"],
+            "resources": ordered,
+            "outputs": self.outputs,
+            "error": self.error,
+        }
+
+
+def make_monitor(evaluation: Evaluation) -> Any:
+    """A MockMonitor that records every registration into `evaluation`."""
+    from google.protobuf import empty_pb2, struct_pb2
+    from pulumi.runtime.mocks import MockMonitor, Mocks
+    from pulumi.runtime.proto import resource_pb2
+
+    class _NoMocks(Mocks):
+        def call(self, args: Any) -> tuple[dict[Any, Any], None]:
+            return {}, None
+
+        def new_resource(self, args: Any) -> tuple[str, dict[Any, Any]]:
+            return "", {}
+
+    def to_struct(value: dict[str, Any]) -> Any:
+        struct = struct_pb2.Struct()
+        struct.update(value)
+        return struct
+
+    class RecordingMonitor(MockMonitor):
+        def RegisterResource(self, request: Any) -> Any:
+            urn = self.make_urn(request.parent, request.type, request.name)
+            if request.type == "pulumi:pulumi:Stack":
+                evaluation.stack_urn = urn
+                return resource_pb2.RegisterResourceResponse(urn=urn)
+            raw = struct_to_py(request.object)
+            rid: str = ""
+            outputs: dict[str, Any] = {}
+            if request.custom:
+                cls = evaluation.positions.classes.get(request.type)
+                rid, outputs = mock_outputs(request.type, request.name, urn, raw, cls, evaluation.region)
+            evaluation.record(request, urn, rid, outputs, bool(request.custom))
+            return resource_pb2.RegisterResourceResponse(urn=urn, id=rid, object=to_struct(outputs))
+
+        def ReadResource(self, request: Any) -> Any:
+            urn = self.make_urn(request.parent, request.type, request.name)
+            if request.type == STACK_REFERENCE:
+                try:
+                    found = evaluation.resolve_reference(request.id)
+                except LookupError as exc:
+                    evaluation.error = evaluation.error or str(exc)
+                    raise
+                state = {
+                    "name": request.id,
+                    "outputs": wrap_secrets(found),
+                    "secretOutputNames": sorted(k for k, v in found.items() if v == SECRET),
+                }
+            else:
+                state = struct_to_py(request.properties)
+                state.setdefault("id", request.id)
+            return resource_pb2.ReadResourceResponse(urn=urn, properties=to_struct(state))
+
+        def RegisterResourceOutputs(self, request: Any) -> Any:
+            outputs = sanitize(struct_to_py(request.outputs), evaluation.placeholders)
+            if request.urn == evaluation.stack_urn:
+                evaluation.outputs = outputs
+            elif request.urn in evaluation.resources:
+                evaluation.resources[request.urn][1]["outputs"] = outputs
+            return empty_pb2.Empty()
+
+        def Invoke(self, request: Any) -> Any:
+            if request.tok == "pulumi:pulumi:getResource":
+                return super().Invoke(request)
+            args = sanitize_for_call(struct_to_py(request.args))
+            ret = mock_call(request.tok, args, evaluation.region)
+            return resource_pb2.ResourceInvokeResponse(**{"return": to_struct(ret)})
+
+    return RecordingMonitor(_NoMocks())
+
+
+def sanitize_for_call(value: Any) -> Any:
+    """Invoke arguments: unwrap secrets (the call result is only used in-process)."""
+    if isinstance(value, list):
+        return [sanitize_for_call(v) for v in value]
+    if isinstance(value, dict):
+        if value.get(SIG) == SECRET_SIG:
+            return sanitize_for_call(value.get("value"))
+        return {k: sanitize_for_call(v) for k, v in value.items()}
+    return value
+
+
+def describe_error(exc: BaseException, evaluation: Evaluation) -> str:
+    """One line naming where the program failed (file:line of the innermost user frame) and why."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = f"{evaluation.relative(exc.filename)}:{exc.lineno}"
+        return f"{where}: SyntaxError: {exc.msg}"
+    cause: BaseException = exc
+    while cause.__cause__ is not None and not evaluation.positions.innermost_user_frame(cause.__traceback__):
+        cause = cause.__cause__
+    message = " ".join(str(cause).split()) or type(cause).__name__
+    for placeholder in evaluation.placeholders:
+        message = message.replace(placeholder, SECRET)
+    frame = evaluation.positions.innermost_user_frame(cause.__traceback__)
+    where = f"{evaluation.relative(frame[0])}:{frame[1]}: " if frame else ""
+    return f"{where}{type(cause).__name__}: {message}"
+
+
+def run(request: Mapping[str, Any]) -> dict[str, Any]:
+    """Evaluate the program described by `request`; return the graph as a JSON-ready dict."""
+    evaluation = Evaluation(request)
+    try:
+        import pulumi.runtime.resource as runtime_resource
+        from pulumi import resource as resource_module
+        from pulumi.runtime import settings as runtime_settings
+        from pulumi.runtime.mocks import MockEngine, MockSettings
+        from pulumi.runtime.stack import run_in_stack
+
+        evaluation.positions.resource_file = resource_module.__file__ or ""
+        runtime_resource._get_stack_trace = evaluation.positions.stack_trace
+        monitor = make_monitor(evaluation)
+        settings = MockSettings(
+            monitor=monitor,
+            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+            engine=MockEngine(None),
+            project=request["project"],
+            stack=request["env"],
+            dry_run=True,
+            organization=request.get("organization") or "organization",
+            callbacks=None,
+        )
+        runtime_settings.configure(settings)
+
+        program: str = request["program"]
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
+        main: Callable[[], Any] = lambda: runpy.run_path(program, run_name="__main__")  # noqa: E731
+        loop.run_until_complete(run_in_stack(main))
+    except BaseException as exc:  # any failure of user code becomes the graph's error
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        evaluation.error = evaluation.error or describe_error(exc, evaluation)
+    return evaluation.graph()
+
+
+def main(argv: list[str]) -> int:
+    """Entry point: read the request file, evaluate, write the result file."""
+    request_path, out_path = argv[1], argv[2]
+    request = json.loads(Path(request_path).read_text())
+    program_dir = request["program_dir"]
+    os.chdir(request["cwd"])
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]
+    sys.path.insert(0, program_dir)
+    graph = run(request)
+    Path(out_path).write_text(json.dumps(graph, sort_keys=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

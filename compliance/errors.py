@@ -1,0 +1,7 @@
+"""Errors the compliance modules raise for bad input (the CLI turns them into one line + exit 2)."""
+
+from __future__ import annotations
+
+
+class ConfigError(Exception):
+    """Invalid or missing configuration; the message is one line naming the file."""

@@ -1,0 +1,2 @@
+import pulumi
+import no_such_module_for_tests

@@ -1,0 +1,4 @@
+import pulumi
+
+while True:
+    pass

@@ -1,0 +1,5 @@
+import pulumi
+
+
+def broken(:
+    pass
