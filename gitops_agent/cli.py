@@ -12,8 +12,9 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 def _registrars() -> list[Registrar]:
     """Each package adds its subcommands; only working ones are listed here."""
     from compliance.cli import register as register_check
+    from gitops_agent.commands import register as register_agent
 
-    return [register_check]
+    return [register_check, register_agent]
 
 
 def build_parser() -> argparse.ArgumentParser:

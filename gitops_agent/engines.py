@@ -27,11 +27,11 @@ class EngineConfigError(Exception):
 
 
 class EngineError(Exception):
-    """An engine step failed for one stack; `transient` errors are worth retrying."""
+    """An engine step failed for one stack."""
 
-    def __init__(self, message: str, *, transient: bool = False) -> None:
-        super().__init__(message)
-        self.transient = transient
+
+class TransientEngineError(EngineError):
+    """An engine step failed for a reason worth retrying (e.g. a concurrent update)."""
 
 
 class ApplyResult(BaseModel):
@@ -160,12 +160,9 @@ class PulumiEngine:
     def _error(self, project_dir: Path, step: str, exc: Exception) -> EngineError:
         lines = [line for line in redact(str(exc)).splitlines() if line.strip()]
         detail = next((line.strip() for line in reversed(lines) if "error" in line.lower()), None)
-        transient = type(exc).__name__ == "ConcurrentUpdateError"
         detail = detail or (lines[-1].strip() if lines else type(exc).__name__)
-        return EngineError(
-            f"{project_dir.name}: pulumi {step} failed: {detail}",
-            transient=transient,
-        )
+        kind = TransientEngineError if type(exc).__name__ == "ConcurrentUpdateError" else EngineError
+        return kind(f"{project_dir.name}: pulumi {step} failed: {detail}")
 
     def apply(self, project_dir: Path, graph: StackGraph) -> ApplyResult:
         """Optional refresh, preview, up; returns the stack outputs with secrets masked."""

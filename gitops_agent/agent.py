@@ -1,0 +1,474 @@
+"""The reconcile loop: wires source -> changes -> evaluate -> gate -> engine -> journal.
+
+Each cycle: fetch the branch, refuse rewritten history, export the head commit, recover stacks a
+crash left `applying`, pick affected stacks (+ dependents, in dependency order), gate and apply
+them one by one under the journal's per-stack lock. A stop request (SIGTERM) is honoured between
+steps: the step in progress finishes and is recorded, nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import git
+from pydantic import BaseModel, Field
+
+from compliance.model import StackGraph
+from gitops_agent import source
+from gitops_agent.changes import directly_affected, reconcile_order
+from gitops_agent.digest import plan_digest
+from gitops_agent.engines import Engine, EngineError, TransientEngineError
+from gitops_agent.journal import Action, HistoryEntry, Journal, StackState, Status
+from gitops_agent.logs import log
+from gitops_agent.metrics import AgentMetrics
+from gitops_agent.retry import retry
+from gitops_agent.source import CommitInfo, SourceError
+
+Evaluate = Callable[..., StackGraph]
+Gate = Callable[..., Any]
+
+
+class AgentConfig(BaseModel):
+    """Everything `gitops agent` was asked to do (validated once from the command line)."""
+
+    repo: str
+    branch: str = "main"
+    env: str = "dev"
+    engine: str = "pulumi"
+    state_dir: Path = Path(".gitops")
+    interval: float = 60.0
+    once: bool = False
+    drift_interval: float | None = None
+    auto_remediate: bool = False
+    listen: str | None = None
+    allow_rewrite: bool = False
+    backend_url: str | None = None
+    refresh: bool = False
+    stacks_dir: str = "stacks"
+    owner: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
+    lock_lease: float = 120.0
+    evaluate_timeout: float = 120.0
+
+
+class StackOutcome(BaseModel):
+    """What one cycle did to one stack (action None: skipped, e.g. another agent holds its lock)."""
+
+    project: str
+    action: Action | None
+    status: Status | None
+    message: str = ""
+
+
+class CycleResult(BaseModel):
+    """The outcome of one reconcile cycle."""
+
+    revision: str | None = None
+    outcomes: list[StackOutcome] = Field(default_factory=list)
+    error: str | None = None
+    stopped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """No source error and no stack failed or blocked."""
+        return self.error is None and not any(o.action in ("failed", "blocked") for o in self.outcomes)
+
+
+@contextmanager
+def stack_lock(journal: Journal, project: str, env: str, owner: str, lease: float) -> Iterator[bool]:
+    """Hold the stack's apply lock (yield False if another live owner has it), heartbeating the lease."""
+    if not journal.acquire_lock(project, env, owner, lease):
+        yield False
+        return
+    done = threading.Event()
+
+    def heartbeat() -> None:
+        while not done.wait(lease / 3):
+            journal.renew_lock(project, env, owner, lease)
+
+    beat = threading.Thread(target=heartbeat, name=f"lock-{project}", daemon=True)
+    beat.start()
+    try:
+        yield True
+    finally:
+        done.set()
+        beat.join()
+        journal.release_lock(project, env, owner)
+
+
+def project_dir_of(project: Any, checkout: Path) -> Path:
+    """A discovered project's directory inside the checkout."""
+    path = Path(project.path)
+    return path if path.is_absolute() else checkout / path
+
+
+def relative_dir(project: Any, checkout: Path) -> str:
+    """A discovered project's directory relative to the repository root (as Git diffs name it)."""
+    return project_dir_of(project, checkout).resolve().relative_to(checkout.resolve()).as_posix()
+
+
+def dependency_outputs(
+    project: Any, env: str, outputs: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Outputs of `project`'s dependencies under the keys a StackReference resolves
+    (`<project>/<env>` and `<project>`), as evaluate_project takes them."""
+    found: dict[str, dict[str, Any]] = {}
+    for dep in project.depends_on:
+        if dep in outputs:
+            found[f"{dep}/{env}"] = outputs[dep]
+            found[dep] = outputs[dep]
+    return found
+
+
+def _default_evaluate() -> Evaluate:
+    from compliance.evaluate import evaluate_project
+
+    return evaluate_project
+
+
+def _default_gate() -> Gate:
+    from compliance.gate import check_graphs
+
+    return check_graphs
+
+
+def _default_discover() -> Callable[..., list[Any]]:
+    from compliance.discovery import discover
+
+    return discover
+
+
+class Reconciler:
+    """Wiring for one agent: config, engine, journal, metrics and the pluggable steps."""
+
+    def __init__(
+        self,
+        cfg: AgentConfig,
+        engine: Engine,
+        *,
+        journal: Journal | None = None,
+        metrics: AgentMetrics | None = None,
+        stop: threading.Event | None = None,
+        evaluate: Evaluate | None = None,
+        gate: Gate | None = None,
+        discover: Callable[..., list[Any]] | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.engine = engine
+        self.journal = journal or Journal(cfg.state_dir)
+        self.metrics = metrics or AgentMetrics()
+        self.stop = stop or threading.Event()
+        self.evaluate = evaluate or _default_evaluate()
+        self.gate = gate or _default_gate()
+        self.discover = discover or _default_discover()
+        self.ready = False
+
+    # --- source -------------------------------------------------------------------------------
+    def fetch(self) -> git.Repo:
+        """Clone or fetch the mirror, retrying transient Git errors."""
+        return retry(
+            lambda: source.sync_mirror(self.cfg.repo, self.cfg.state_dir / "cache"),
+            transient=(SourceError,),
+            attempts=3,
+            base=0.5,
+            stop=self.stop,
+            on_retry=lambda n, exc, d: log(
+                "git.retry", "warning", attempt=n, error=str(exc), delay=round(d, 2)
+            ),
+        )
+
+    def checkout(self, mirror: git.Repo, sha: str) -> Path:
+        """A clean export of commit `sha` under the state dir."""
+        return source.export_commit(mirror, sha, self.cfg.state_dir / "checkouts")
+
+    def projects_at(self, checkout: Path) -> list[Any]:
+        """Projects discovered in the export's stacks dir."""
+        stacks = checkout / self.cfg.stacks_dir
+        if not stacks.is_dir():
+            raise SourceError(f"{self.cfg.stacks_dir}/: no such directory at this revision")
+        return list(self.discover([stacks], self.cfg.env))
+
+    # --- one stack ------------------------------------------------------------------------------
+    def evaluate_stack(self, project: Any, checkout: Path, outputs: dict[str, dict[str, Any]]) -> StackGraph:
+        """Offline evaluation of one project from the export, with its dependencies' outputs."""
+        return self.evaluate(
+            project_dir_of(project, checkout),
+            self.cfg.env,
+            stack_outputs=dependency_outputs(project, self.cfg.env, outputs),
+            timeout=self.cfg.evaluate_timeout,
+            repo_root=checkout,
+        )
+
+    def record(
+        self,
+        project: str,
+        status: Status,
+        action: Action | None,
+        commit: CommitInfo,
+        message: str,
+        *,
+        digest: str | None = None,
+        applied: bool = False,
+        outputs: dict[str, Any] | None = None,
+    ) -> StackOutcome:
+        """One journal transition (+ history row when `action`), counted in the metrics.
+
+        `applied` makes `commit` and `digest` the stack's last applied revision and digest.
+        """
+        entry = None
+        if action is not None:
+            entry = HistoryEntry(
+                project=project,
+                env=self.cfg.env,
+                revision=commit.sha,
+                action=action,
+                plan_digest=digest,
+                author=commit.author,
+                subject=commit.subject,
+                summary=message,
+            )
+            self.metrics.reconciles.labels(result=action).inc()
+        self.journal.transition(
+            project,
+            self.cfg.env,
+            status,
+            message=message,
+            seen_revision=commit.sha,
+            applied_revision=commit.sha if applied else None,
+            plan_digest=digest if applied else None,
+            outputs=outputs,
+            history=entry,
+        )
+        log(
+            f"stack.{action or status}",
+            project=project,
+            env=self.cfg.env,
+            revision=commit.sha[:12],
+            message=message,
+        )
+        return StackOutcome(project=project, action=action, status=status, message=message)
+
+    def apply_stack(
+        self,
+        project: str,
+        project_dir: Path,
+        graph: StackGraph,
+        commit: CommitInfo,
+        *,
+        action: Action = "applied",
+    ) -> StackOutcome:
+        """Apply one gated graph under the stack lock: applying -> applied | failed, recorded atomically."""
+        env, digest = self.cfg.env, plan_digest(graph)
+        with stack_lock(self.journal, project, env, self.cfg.owner, self.cfg.lock_lease) as locked:
+            if not locked:
+                owner = self.journal.lock_owner(project, env)
+                log("stack.locked", "warning", project=project, owner=owner)
+                return StackOutcome(project=project, action=None, status=None, message=f"locked by {owner}")
+            state = self.journal.get(project, env)
+            if (
+                action == "applied"
+                and state is not None
+                and state.status == "applied"
+                and state.plan_digest == digest
+            ):
+                return self.record(
+                    project,
+                    "applied",
+                    "unchanged",
+                    commit,
+                    "desired state unchanged",
+                    digest=digest,
+                    applied=True,
+                )
+            self.record(project, "applying", None, commit, f"applying {commit.sha[:12]}")
+            try:
+                result = retry(
+                    lambda: self.engine.apply(project_dir, graph),
+                    transient=(TransientEngineError,),
+                    attempts=3,
+                    base=1.0,
+                    stop=self.stop,
+                    on_retry=lambda n, exc, d: log(
+                        "engine.retry",
+                        "warning",
+                        project=project,
+                        attempt=n,
+                        error=str(exc),
+                        delay=round(d, 2),
+                    ),
+                )
+            except EngineError as exc:
+                return self.record(project, "failed", "failed", commit, str(exc), digest=digest)
+            except Exception as exc:  # an engine bug must not leave the stack `applying`
+                msg = f"{type(exc).__name__}: {exc}"
+                return self.record(project, "failed", "failed", commit, msg, digest=digest)
+            self.metrics.last_applied.labels(stack=project).set(time.time())
+            return self.record(
+                project,
+                "applied",
+                action,
+                commit,
+                result.summary,
+                digest=digest,
+                applied=True,
+                outputs=result.outputs,
+            )
+
+    # --- a cycle --------------------------------------------------------------------------------
+    def recover(self, mirror: git.Repo, projects: list[Any], checkout: Path) -> list[str]:
+        """Stacks a crash left `applying`: clean up through the engine and mark them `pending`."""
+        recovered = []
+        for state in self.journal.states():
+            if state.env != self.cfg.env or state.status != "applying":
+                continue
+            if self.journal.lock_owner(state.project, state.env) not in (None, self.cfg.owner):
+                continue  # another live agent is applying it right now
+            project = next((p for p in projects if p.name == state.project), None)
+            if project is None:
+                continue
+            with stack_lock(
+                self.journal, state.project, state.env, self.cfg.owner, self.cfg.lock_lease
+            ) as ok:
+                if not ok:
+                    continue
+                try:
+                    self.engine.recover(project_dir_of(project, checkout), state.project, state.env)
+                except EngineError as exc:
+                    log("stack.recover_failed", "error", project=state.project, error=str(exc))
+                    continue
+                self.journal.transition(
+                    state.project,
+                    state.env,
+                    "pending",
+                    message=f"recovered from an interrupted apply of {str(state.seen_revision)[:12]}",
+                )
+            log("stack.recovered", "warning", project=state.project, env=state.env)
+            recovered.append(state.project)
+        return recovered
+
+    def changed_since_base(self, mirror: git.Repo, state: StackState | None, head: str) -> list[str] | None:
+        """Paths changed since the stack's base revision; None when it must be reconciled regardless."""
+        if state is None or state.status in ("pending", "applying", "failed") or not state.revision:
+            return None
+        base = state.seen_revision if state.status == "blocked" else state.revision
+        if not base or not source.has_commit(mirror, base):
+            return None
+        return source.changed_paths(mirror, base, head)
+
+    def cycle(self) -> CycleResult:
+        """One reconcile of the branch head; never raises for per-stack problems."""
+        started = time.monotonic()
+        try:
+            return self._cycle()
+        finally:
+            self.metrics.duration.observe(time.monotonic() - started)
+
+    def _cycle(self) -> CycleResult:
+        cfg = self.cfg
+        try:
+            mirror = self.fetch()
+            head = source.resolve_branch(mirror, cfg.branch)
+        except SourceError as exc:
+            log("source.error", "error", error=str(exc))
+            return CycleResult(error=str(exc))
+        key = f"head:{cfg.repo}:{cfg.branch}"
+        seen = self.journal.get_meta(key)
+        if seen and seen != head.sha and not source.is_ancestor(mirror, seen, head.sha):
+            if not cfg.allow_rewrite:
+                msg = (
+                    f"branch {cfg.branch} was rewritten: {head.sha[:12]} does not descend from "
+                    f"{seen[:12]}; refusing (use --allow-rewrite)"
+                )
+                log("source.rewrite_refused", "error", branch=cfg.branch, head=head.sha, seen=seen)
+                return CycleResult(revision=head.sha, error=msg)
+            log("source.rewrite_allowed", "warning", branch=cfg.branch, head=head.sha, seen=seen)
+        checkout = self.checkout(mirror, head.sha)
+        try:
+            projects = self.projects_at(checkout)
+        except Exception as exc:
+            log("discovery.error", "error", error=str(exc))
+            return CycleResult(revision=head.sha, error=f"discovery failed at {head.sha[:12]}: {exc}")
+        self.recover(mirror, projects, checkout)
+
+        states = {p.name: self.journal.get(p.name, cfg.env) for p in projects}
+        dirs = {p.name: relative_dir(p, checkout) for p in projects}
+        changed = {p.name: self.changed_since_base(mirror, states[p.name], head.sha) for p in projects}
+        order = reconcile_order(projects, directly_affected(dirs, changed))
+        log("cycle.start", revision=head.sha[:12], stacks=[p.name for p in order])
+
+        result = CycleResult(revision=head.sha)
+        outputs = {name: s.outputs for name, s in states.items() if s is not None}
+        broken: dict[str, str] = {}
+        for project in order:
+            if self.stop.is_set():
+                result.stopped = True
+                log("cycle.stopped", revision=head.sha[:12], remaining=project.name)
+                break
+            outcome = self.reconcile_stack(project, checkout, head, outputs, broken)
+            result.outcomes.append(outcome)
+            if outcome.action in ("failed", "blocked") or outcome.status is None:
+                broken[project.name] = outcome.action or "skipped"
+            state = self.journal.get(project.name, cfg.env)
+            if state is not None and outcome.action in ("applied", "unchanged"):
+                outputs[project.name] = state.outputs
+        if not result.stopped:
+            self.journal.set_meta(key, head.sha)
+            self.ready = True
+        source.prune_exports(cfg.state_dir / "checkouts", {head.sha})
+        return result
+
+    def reconcile_stack(
+        self,
+        project: Any,
+        checkout: Path,
+        commit: CommitInfo,
+        outputs: dict[str, dict[str, Any]],
+        broken: dict[str, str],
+    ) -> StackOutcome:
+        """Evaluate, gate and apply one stack of the cycle."""
+        name = project.name
+        bad_deps = [d for d in project.depends_on if d in broken]
+        if bad_deps:
+            why = ", ".join(f"{d} is {broken[d]}" for d in bad_deps)
+            return self.record(name, "blocked", "blocked", commit, f"dependency not applied: {why}")
+        project_dir = project_dir_of(project, checkout)
+        graph = self.evaluate_stack(project, checkout, outputs)
+        try:
+            report = self.gate([graph], self.cfg.env, policies_dir=checkout / "policies", repo_root=checkout)
+            reasons = list(report.blocking(name))
+        except Exception as exc:
+            reasons = [f"gate error: {type(exc).__name__}: {exc}"]
+        if reasons:
+            self.metrics.policy_failures.labels(stack=name).inc()
+            message = "; ".join(reasons)[:2000]
+            return self.record(name, "blocked", "blocked", commit, message, digest=plan_digest(graph))
+        return self.apply_stack(name, project_dir, graph, commit)
+
+
+def run(reconciler: Reconciler, *, on_cycle: Callable[[CycleResult], None] | None = None) -> CycleResult:
+    """Reconcile every `interval` seconds (and check drift every `drift_interval`) until stopped.
+
+    With `once`, a single cycle. Returns the last cycle's result.
+    """
+    from gitops_agent.drift import check_drift
+
+    cfg, stop = reconciler.cfg, reconciler.stop
+    next_drift = time.monotonic() + cfg.drift_interval if cfg.drift_interval else None
+    while True:
+        result = reconciler.cycle()
+        if on_cycle:
+            on_cycle(result)
+        if cfg.once or stop.is_set():
+            return result
+        if next_drift is not None and time.monotonic() >= next_drift:
+            check_drift(reconciler, remediate=cfg.auto_remediate)
+            next_drift = time.monotonic() + (cfg.drift_interval or 0)
+        if stop.wait(cfg.interval):
+            return result

@@ -1,0 +1,267 @@
+"""`gitops agent|status|history|drift|rollback`: argparse registration and handlers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+ENGINES = ("pulumi", "plan-only")
+
+
+def _common_source(p: argparse.ArgumentParser, *, repo_required: bool) -> None:
+    p.add_argument("--repo", required=repo_required, help="Git repository: local path or https/ssh URL")
+    p.add_argument("--branch", default="main", help="branch to reconcile (default main)")
+    p.add_argument("--env", default="dev", help="stack/environment (default dev)")
+    p.add_argument("--engine", choices=ENGINES, default="pulumi", help="default pulumi")
+    p.add_argument(
+        "--state-dir", type=Path, default=Path(".gitops"), help="journal, cache (default .gitops/)"
+    )
+    p.add_argument("--backend-url", help="Pulumi backend (default file://<state-dir>/backend)")
+    p.add_argument("--refresh", action="store_true", help="pulumi refresh before each up")
+    p.add_argument("--stacks-dir", default="stacks", help="projects dir inside the repo (default stacks)")
+    p.add_argument("--allow-rewrite", action="store_true", help="accept a force-pushed (rewritten) branch")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the agent's subcommands."""
+    p = sub.add_parser("agent", help="keep stacks equal to a Git branch (reconcile loop)")
+    _common_source(p, repo_required=True)
+    p.add_argument("--interval", type=float, default=60.0, help="seconds between syncs (default 60)")
+    p.add_argument("--once", action="store_true", help="one sync, then exit (0 ok, 1 failed/blocked)")
+    p.add_argument("--drift-interval", type=float, metavar="S", help="check drift every S seconds")
+    p.add_argument("--auto-remediate", action="store_true", help="re-apply drifted stacks")
+    p.add_argument("--listen", metavar="HOST:PORT", help="serve /healthz /readyz /metrics")
+    p.set_defaults(handler=run_agent)
+
+    p = sub.add_parser("status", help="per-stack status from the agent's journal")
+    p.add_argument("--state-dir", type=Path, default=Path(".gitops"))
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=run_status)
+
+    p = sub.add_parser("history", help="the agent's audit log")
+    p.add_argument("--state-dir", type=Path, default=Path(".gitops"))
+    p.add_argument("--project", help="only this project")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=run_history)
+
+    p = sub.add_parser("drift", help="compare live state with the last applied state (exit 1 on drift)")
+    _common_source(p, repo_required=True)
+    p.add_argument("--auto-remediate", action="store_true", help="re-apply drifted stacks")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=run_drift)
+
+    p = sub.add_parser("rollback", help="revert COMMIT with a new commit (the agent then applies it)")
+    p.add_argument("commit", metavar="COMMIT")
+    p.add_argument("--repo", type=Path, default=Path("."), help="working tree (default .)")
+    p.add_argument("--branch", metavar="NEW", help="make the revert on a new branch NEW")
+    p.add_argument("--push", action="store_true", help="push the revert")
+    p.add_argument("--remote", default="origin")
+    p.set_defaults(handler=run_rollback)
+
+
+def _fail(message: str) -> int:
+    Console(file=sys.stderr, highlight=False).print(f"[red]error:[/] {message}", markup=True, soft_wrap=True)
+    return 2
+
+
+def _config(args: argparse.Namespace, **extra: Any) -> Any:
+    from gitops_agent.agent import AgentConfig
+
+    return AgentConfig(
+        repo=args.repo,
+        branch=args.branch,
+        env=args.env,
+        engine=args.engine,
+        state_dir=args.state_dir,
+        backend_url=args.backend_url,
+        refresh=args.refresh,
+        stacks_dir=args.stacks_dir,
+        allow_rewrite=args.allow_rewrite,
+        **extra,
+    )
+
+
+def _reconciler(cfg: Any, stop: threading.Event) -> Any:
+    from gitops_agent.agent import Reconciler
+    from gitops_agent.engines import make_engine
+
+    engine = make_engine(cfg.engine, cfg.state_dir, cfg.env, backend_url=cfg.backend_url, refresh=cfg.refresh)
+    return Reconciler(cfg, engine, stop=stop)
+
+
+def install_stop_handlers(stop: threading.Event) -> None:
+    """SIGTERM/SIGINT set `stop`: the current step finishes and is recorded, then the agent exits."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        from gitops_agent.logs import log
+
+        log("agent.stopping", "warning", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def run_agent(args: argparse.Namespace) -> int:
+    """Handle `gitops agent`."""
+    from gitops_agent.agent import run
+    from gitops_agent.engines import EngineConfigError
+    from gitops_agent.server import parse_listen, start_server
+
+    try:
+        listen = parse_listen(args.listen) if args.listen else None
+    except ValueError as exc:
+        return _fail(str(exc))
+    cfg = _config(
+        args,
+        interval=args.interval,
+        once=args.once,
+        drift_interval=args.drift_interval,
+        auto_remediate=args.auto_remediate,
+        listen=args.listen,
+    )
+    stop = threading.Event()
+    try:
+        reconciler = _reconciler(cfg, stop)
+    except EngineConfigError as exc:
+        return _fail(str(exc))
+    install_stop_handlers(stop)
+    server = None
+    if listen:
+        try:
+            server = start_server(*listen, ready=lambda: reconciler.ready, metrics=reconciler.metrics.render)
+        except OSError as exc:
+            return _fail(f"--listen {args.listen}: {exc.strerror or exc}")
+        from gitops_agent.logs import log
+
+        log("agent.listening", address=f"{listen[0]}:{server.server_address[1]}")
+    try:
+        result = run(reconciler)
+    finally:
+        if server is not None:
+            server.shutdown()
+    if result.error and result.revision is None and not reconciler.ready:
+        return _fail(result.error)  # the repository or branch cannot be used at all
+    return 0 if result.ok else 1
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
+def _journal(state_dir: Path) -> Any:
+    from gitops_agent.journal import JOURNAL_FILE, Journal
+
+    if not (state_dir / JOURNAL_FILE).is_file():
+        return None
+    return Journal(state_dir)
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """Handle `gitops status`."""
+    journal = _journal(args.state_dir)
+    if journal is None:
+        return _fail(f"{args.state_dir}: no agent journal here (run `gitops agent` or pass --state-dir)")
+    states = journal.states()
+    if args.format == "json":
+        print(json.dumps([s.contract() for s in states], indent=2))
+        return 0
+    _table(
+        "stacks",
+        ["project", "env", "status", "revision", "digest", "updated", "message"],
+        [
+            [
+                s.project,
+                s.env,
+                s.status,
+                (s.revision or "")[:12],
+                (s.plan_digest or "")[:12],
+                s.updated_at,
+                s.message,
+            ]
+            for s in states
+        ],
+    )
+    return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """Handle `gitops history`."""
+    journal = _journal(args.state_dir)
+    if journal is None:
+        return _fail(f"{args.state_dir}: no agent journal here (run `gitops agent` or pass --state-dir)")
+    entries = journal.history(args.project)
+    if args.format == "json":
+        print(json.dumps([e.contract() for e in entries], indent=2))
+        return 0
+    _table(
+        "history",
+        ["at", "project", "env", "action", "revision", "author", "subject", "summary"],
+        [
+            [e.at, e.project, e.env, e.action, e.revision[:12], e.author, e.subject, e.summary]
+            for e in entries
+        ],
+    )
+    return 0
+
+
+def run_drift(args: argparse.Namespace) -> int:
+    """Handle `gitops drift`: exit 1 when a stack drifted (even if remediated) or could not be checked."""
+    from gitops_agent.drift import check_drift
+    from gitops_agent.engines import EngineConfigError
+    from gitops_agent.source import SourceError
+
+    cfg = _config(args, once=True, auto_remediate=args.auto_remediate)
+    try:
+        reconciler = _reconciler(cfg, threading.Event())
+        results = check_drift(reconciler, remediate=args.auto_remediate)
+    except (EngineConfigError, SourceError) as exc:
+        return _fail(str(exc))
+    if args.format == "json":
+        print(json.dumps([r.model_dump() for r in results], indent=2))
+    else:
+        _table(
+            "drift",
+            ["project", "env", "revision", "drifted", "remediated", "summary", "compared"],
+            [
+                [
+                    r.project,
+                    r.env,
+                    r.revision[:12],
+                    str(r.drifted),
+                    str(r.remediated),
+                    r.error or r.summary,
+                    r.compared,
+                ]
+                for r in results
+            ],
+        )
+    return 1 if any(r.drifted or r.error for r in results) else 0
+
+
+def run_rollback(args: argparse.Namespace) -> int:
+    """Handle `gitops rollback COMMIT`."""
+    from gitops_agent.rollback import RollbackError, revert_commit
+
+    try:
+        commit = revert_commit(args.repo, args.commit, branch=args.branch, push=args.push, remote=args.remote)
+    except RollbackError as exc:
+        return _fail(str(exc))
+    where = f" and pushed to {args.remote}" if args.push else ""
+    Console(highlight=False).print(f"reverted {args.commit} with {commit.sha[:12]} ({commit.subject}){where}")
+    return 0
