@@ -1,0 +1,232 @@
+"""`python -m bench.run` (`make bench`): measure the gate, Checkov and the agent; print and save results.
+
+Results go to bench/out/results.json (sections from earlier runs are kept, so subsets can be run one at
+a time) and, for full-size runs, to bench/results/latest.json, which is committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import scenarios
+from bench.machine import describe
+
+BENCH = Path(__file__).resolve().parent
+OUT = BENCH / "out" / "results.json"
+LATEST = BENCH / "results" / "latest.json"
+SECTIONS = ("gate", "memory", "multistack", "agent", "profile")
+FULL_SIZES = (70, 700, 3500)
+QUICK_SIZES = (70, 140)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="small sizes, 1 run, 6 stacks (smoke run)")
+    p.add_argument("--only", action="append", choices=SECTIONS, help="run only this section (repeatable)")
+    p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], help="e.g. 70,700,3500")
+    p.add_argument("--repeats", type=int, help="runs per measurement, best is kept (default 3)")
+    p.add_argument("--stacks", type=int, help="stacks in the multi-stack and agent repos (default 20)")
+    p.add_argument(
+        "--out", type=Path, default=OUT, help=f"results file (default {OUT.relative_to(BENCH.parent)})"
+    )
+    p.add_argument("--workdir", type=Path, help="keep generated inputs here instead of a temp dir")
+    p.add_argument("--show", action="store_true", help="print the tables of the results file and exit")
+    return p.parse_args(argv)
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Existing results (empty when missing or unreadable)."""
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _s(x: Any, fmt: str = "{:.2f}") -> str:
+    return "-" if x is None else fmt.format(x)
+
+
+def _failures(runs: Sequence[dict[str, Any]], what: str) -> list[str]:
+    return [
+        f"{what}: exit {r['exit_code']}: {r['stderr_tail'].splitlines()[-1:]}"
+        for r in runs
+        if r["exit_code"] > 1
+    ]
+
+
+def render(results: dict[str, Any], console: Console) -> list[str]:
+    """Print one table per section present; returns one line per failed run."""
+    failures: list[str] = []
+    gate = results.get("gate")
+    if gate:
+        t = Table(title="Gate (gitops check) vs Checkov (checkov -d on equivalent HCL), best wall time")
+        for col in (
+            "resources",
+            "gate s",
+            "checkov s",
+            "ratio",
+            "cpu ratio",
+            "gate ms/res",
+            "checkov ms/res",
+        ):
+            t.add_column(col, justify="right")
+        t.add_column("gate passed/failed", justify="right")
+        t.add_column("checkov passed/failed", justify="right")
+        for s in gate["sizes"]:
+            gs, cs = s["gate_summary"], s["checkov_summary"]
+            t.add_row(
+                str(s["resources"]),
+                _s(s["gate_best_s"]),
+                _s(s["checkov_best_s"]),
+                _s(s["ratio"]),
+                _s(s["cpu_ratio"]),
+                _s(s["gate_ms_per_resource"], "{:.1f}"),
+                _s(s["checkov_ms_per_resource"], "{:.1f}"),
+                f"{gs.get('passed', '-')}/{gs.get('failed', '-')}",
+                f"{cs.get('passed', '-')}/{cs.get('failed', '-')}",
+            )
+            failures += _failures(s["gate_runs"], f"gate {s['resources']}")
+            failures += _failures(s["checkov_runs"], f"checkov {s['resources']}")
+        console.print(t)
+        console.print(
+            f"growth exponent (log-log fit): gate {_s(gate['gate_exponent'], '{:.2f}')}, "
+            f"checkov {_s(gate['checkov_exponent'], '{:.2f}')}; linear fit: gate "
+            f"{_s(gate['gate_fixed_s'])} s + "
+            f"{_s(gate['gate_marginal_ms_per_resource'], '{:.1f}')} ms/resource, "
+            f"checkov {_s(gate['checkov_fixed_s'])} s + "
+            f"{_s(gate['checkov_marginal_ms_per_resource'], '{:.1f}')} ms/resource"
+        )
+    if results.get("memory"):
+        t = Table(title="Peak memory, MiB (largest process / summed process tree)")
+        for col in ("resources", "gate max proc", "gate tree", "checkov max proc", "checkov tree"):
+            t.add_column(col, justify="right")
+        for m in results["memory"]:
+            g, c = m["gate"], m["checkov"]
+            t.add_row(
+                str(m["resources"]),
+                _s(g["max_rss_mb"], "{:.0f}"),
+                _s(g["tree_rss_mb"], "{:.0f}"),
+                _s(c["max_rss_mb"], "{:.0f}"),
+                _s(c["tree_rss_mb"], "{:.0f}"),
+            )
+            failures += _failures([g], f"gate memory {m['resources']}") + _failures([c], "checkov memory")
+        console.print(t)
+    ms = results.get("multistack")
+    if ms:
+        t = Table(title=f"Multi-stack repo: {ms['stacks']} stacks, one commit changes {ms['changed']}")
+        for col in ("run", "best s", "stacks reported"):
+            t.add_column(col, justify="right")
+        t.add_row(
+            "gitops check stacks",
+            _s(ms["all_best_s"]),
+            str(len(ms["all_summary"].get("reported_stacks", []))),
+        )
+        t.add_row(
+            "--changed-since HEAD~1",
+            _s(ms["changed_best_s"]),
+            ", ".join(ms["changed_summary"].get("reported_stacks", [])) or "-",
+        )
+        console.print(t)
+        console.print(f"speed-up of --changed-since: {_s(ms['speedup'])}x")
+        failures += _failures(ms["all_runs"], "multistack all") + _failures(
+            ms["changed_runs"], "multistack changed"
+        )
+    ag = results.get("agent")
+    if ag:
+        t = Table(title=f"Agent: one `gitops agent --once` cycle, plan-only engine, {ag['stacks']} stacks")
+        for col in ("cycle", "best s", "exit codes"):
+            t.add_column(col, justify="right")
+        t.add_row("warm-up sync", _s(ag["warmup"]["wall_s"]), str(ag["warmup"]["exit_code"]))
+        t.add_row(
+            "idle (no new commit)", _s(ag["idle_best_s"]), str([r["exit_code"] for r in ag["idle_runs"]])
+        )
+        t.add_row(
+            f"one changed stack ({ag['changed']})",
+            _s(ag["changed_best_s"]),
+            str([r["exit_code"] for r in ag["changed_runs"]]),
+        )
+        console.print(t)
+        failures += _failures([ag["warmup"], *ag["idle_runs"], *ag["changed_runs"]], "agent")
+    prof = results.get("profile")
+    if prof:
+        console.print(f"profile: {prof.get('summary', '-')}")
+    return failures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the selected sections; exit 0 when every run gave a verdict, 1 otherwise, 2 on bad usage."""
+    args = parse_args(argv)
+    console, err = Console(), Console(stderr=True)
+    if not console.is_terminal:
+        console = Console(width=160)
+    if args.show:
+        return report(load(args.out), console, err)
+    sections = args.only or [s for s in SECTIONS if s != "profile"]
+    sizes = args.sizes or list(QUICK_SIZES if args.quick else FULL_SIZES)
+    repeats = args.repeats or (1 if args.quick else 3)
+    stacks = args.stacks or (6 if args.quick else 20)
+    if repeats < 1 or stacks < 6 or any(n <= 0 or n % 14 for n in sizes):
+        err.print("bench: --repeats must be >= 1, --stacks >= 6, sizes positive multiples of 14")
+        return 2
+
+    def log(msg: str) -> None:
+        err.print(f"[dim]{msg}[/dim]")
+
+    results = load(args.out)
+    results["machine"] = describe()
+    tmp = args.workdir or Path(tempfile.mkdtemp(prefix="gitops-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        for section in sections:
+            if section == "gate":
+                results["gate"] = scenarios.gate_vs_checkov(tmp, sizes, repeats, log).model_dump(mode="json")
+            elif section == "memory":
+                results["memory"] = [m.model_dump(mode="json") for m in scenarios.memory(tmp, sizes, log)]
+            elif section == "multistack":
+                results["multistack"] = scenarios.multistack(tmp, repeats, log, stacks=stacks).model_dump(
+                    mode="json"
+                )
+            elif section == "agent":
+                results["agent"] = scenarios.agent(tmp, repeats, log, stacks=stacks).model_dump(mode="json")
+            elif section == "profile":
+                from bench.profile import profile_gate
+
+                results["profile"] = profile_gate(tmp, max(sizes) if args.sizes else 700, log)
+            results.setdefault("runs", {})[section] = {
+                "quick": args.quick,
+                "sizes": sizes,
+                "repeats": repeats,
+            }
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps(results, indent=2) + "\n")
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if not args.quick and args.out == OUT:
+        LATEST.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(args.out, LATEST)
+    return report(results, console, err)
+
+
+def report(results: dict[str, Any], console: Console, err: Console) -> int:
+    """Print the tables, then one line per failed run on stderr; 1 when any run failed."""
+    failures = render(results, console)
+    for line in failures:
+        err.print(f"bench: {line}", markup=False, highlight=False)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
