@@ -60,9 +60,10 @@ def _s(x: Any, fmt: str = "{:.2f}") -> str:
 
 def _failures(runs: Sequence[dict[str, Any]], what: str) -> list[str]:
     return [
-        f"{what}: exit {r['exit_code']}: {r['stderr_tail'].splitlines()[-1:]}"
+        f"{what}: exit {r['exit_code']}, {r.get('error') or 'error'}: "
+        + (r["stderr_tail"].splitlines() or [""])[-1]
         for r in runs
-        if r["exit_code"] > 1
+        if r.get("error") or r["exit_code"] > 1
     ]
 
 
