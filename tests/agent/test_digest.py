@@ -1,0 +1,30 @@
+"""plan_digest: stable over order and run-dependent fields, sensitive to desired state."""
+
+from __future__ import annotations
+
+from compliance.model import Resource, SourcePosition, StackGraph
+from gitops_agent.digest import plan_digest
+
+
+def _graph(resources: list[Resource], outputs: dict[str, object] | None = None) -> StackGraph:
+    return StackGraph(project="a", path="stacks/a", env="dev", resources=resources, outputs=outputs or {})
+
+
+R1 = Resource(urn="urn:1", type="aws:s3/bucketV2:BucketV2", name="one", inputs={"b": 1, "a": [1, 2]})
+R2 = Resource(urn="urn:2", type="aws:sns/topic:Topic", name="two", inputs={"name": "t"})
+
+
+def test_order_ids_and_source_positions_do_not_matter() -> None:
+    moved = R1.model_copy(
+        update={"id": "i-123", "source": SourcePosition(file="x.py", line=9), "outputs": {"z": 1}}
+    )
+    assert plan_digest(_graph([R1, R2])) == plan_digest(_graph([R2, moved]))
+    assert len(plan_digest(_graph([R1]))) == 64
+
+
+def test_inputs_types_and_outputs_matter() -> None:
+    base = plan_digest(_graph([R1, R2], {"o": 1}))
+    assert base != plan_digest(_graph([R1, R2.model_copy(update={"inputs": {"name": "u"}})], {"o": 1}))
+    assert base != plan_digest(_graph([R1, R2.model_copy(update={"type": "aws:sqs/queue:Queue"})], {"o": 1}))
+    assert base != plan_digest(_graph([R1, R2], {"o": 2}))
+    assert base != plan_digest(_graph([R1], {"o": 1}))
