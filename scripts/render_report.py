@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Render a saved `gitops check --format json` report again, as SARIF, Markdown or JUnit.
+
+CI runs the gate once (JSON) and renders the other formats from it, with `--link-base` so the
+PR comment links each finding to its line at the PR's commit:
+
+    python scripts/render_report.py gitops.json --sarif gitops.sarif --markdown report.md \
+        --link-base "https://github.com/OWNER/REPO/blob/SHA/"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from compliance.model import Report
+from compliance.report import render_junit, render_markdown, render_sarif
+
+
+def load_report(path: Path) -> Report:
+    """The Report saved at `path`; ValueError with one line naming the file when it is not one."""
+    try:
+        return Report.model_validate_json(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"{path}: {exc.strerror or exc}") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "document"
+        raise ValueError(f"{path}: not a gitops check JSON report ({where}: {first['msg']})") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: 0 written, 2 bad input (one line on stderr)."""
+    p = argparse.ArgumentParser(prog="render_report.py", description="Render a gitops check JSON report.")
+    p.add_argument("report", type=Path, help="output of `gitops check --format json`")
+    p.add_argument("--sarif", type=Path, help="write SARIF 2.1.0 here")
+    p.add_argument("--markdown", type=Path, help="write the PR-comment Markdown here")
+    p.add_argument("--junit", type=Path, help="write JUnit XML here")
+    p.add_argument("--link-base", help="e.g. https://github.com/o/r/blob/<sha>/ (links file:line)")
+    args = p.parse_args(argv)
+    try:
+        report = load_report(args.report)
+    except ValueError as exc:
+        print(f"render_report: {exc}", file=sys.stderr)
+        return 2
+    outputs = {
+        args.sarif: lambda: json.dumps(render_sarif(report), indent=2) + "\n",
+        args.markdown: lambda: render_markdown(report, link_base=args.link_base),
+        args.junit: lambda: render_junit(report),
+    }
+    for target, render in outputs.items():
+        if target is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(render(), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
