@@ -34,13 +34,14 @@ def repo(tmp_path: Path) -> git.Repo:
 
 @pytest.fixture
 def make_reconciler(tmp_path: Path) -> Callable[..., Reconciler]:
-    """Build a plan-only Reconciler on a repo; keyword args override AgentConfig fields."""
+    """Build a plan-only Reconciler on a repo (real evaluation and gate unless replaced); keyword args
+    override AgentConfig fields."""
 
     def build(
         repo_path: Path,
         *,
         engine: Engine | None = None,
-        gate: Any = allow_all_gate,
+        gate: Any = None,
         evaluate: Any = None,
         stop: threading.Event | None = None,
         **cfg: Any,

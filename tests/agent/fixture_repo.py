@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 
 bucket = aws.s3.BucketV2("a-bucket", bucket="a-bucket-{version}", tags={{"team": "a"}})
+queue = aws.sqs.Queue("a-queue", name="a-queue", sqs_managed_sse_enabled={encrypted})
 pulumi.export("bucket_name", bucket.bucket)
 pulumi.export("version", "{version}")
 """
@@ -31,7 +32,7 @@ PROGRAM_D = """
 import pulumi
 import pulumi_aws as aws
 
-queue = aws.sqs.Queue("d-queue", name="d-queue-{version}")
+queue = aws.sqs.Queue("d-queue", name="d-queue-{version}", sqs_managed_sse_enabled=True)
 pulumi.export("queue_name", queue.name)
 """
 
@@ -45,10 +46,21 @@ def _project(root: Path, name: str, program: str, config: dict[str, str]) -> Non
     (d / "__main__.py").write_text(textwrap.dedent(program).lstrip())
 
 
-def write_stack(root: Path, name: str, version: str = "1") -> None:
-    """(Re)write project `name` of the fixture at `version` (a change of version changes its digest)."""
+ENFORCEMENT = """\
+# Only SQS encryption blocks in the fixture; everything else Checkov reports is advisory.
+default: advisory
+checks:
+  CKV_AWS_27: mandatory
+"""
+
+
+def write_stack(root: Path, name: str, version: str = "1", *, compliant: bool = True) -> None:
+    """(Re)write project `name` of the fixture at `version` (a change of version changes its digest).
+
+    `compliant=False` gives stack a an unencrypted SQS queue, which the fixture policies block.
+    """
     if name == "a":
-        _project(root, "a", PROGRAM_A.format(version=version), {})
+        _project(root, "a", PROGRAM_A.format(version=version, encrypted=compliant), {})
     elif name == "b":
         prog = PROGRAM_DEPENDENT.format(key="aStack", name="b", output="bucket_name", version=version)
         _project(root, "b", prog, {"aStack": "organization/a/dev"})
@@ -72,7 +84,7 @@ def make_repo(root: Path) -> git.Repo:
     for name in "abcd":
         write_stack(root, name)
     (root / "policies").mkdir(exist_ok=True)
-    (root / "policies" / "README.md").write_text("policies for the fixture\n")
+    (root / "policies" / "enforcement.yaml").write_text(ENFORCEMENT)
     repo.git.add("-A")
     repo.git.commit("-m", "initial stacks")
     return repo
