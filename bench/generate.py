@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.render import pulumi_program, terraform_config
+from bench.render import pulumi_program, terraform_files
 from bench.spec import UNIT_SIZE, Expr, estate, unit
 
 ENV = "dev"
@@ -40,9 +40,10 @@ def write_program(dest: Path, resources: int, *, project: str | None = None) -> 
 
 
 def write_hcl(dest: Path, resources: int) -> Path:
-    """The same `resources` resources as Terraform HCL in `dest/main.tf`."""
+    """The same `resources` resources as Terraform HCL in `dest` (main.tf + resources-NNN.tf, 70 each)."""
     dest.mkdir(parents=True, exist_ok=True)
-    (dest / "main.tf").write_text(terraform_config(estate(resources)))
+    for name, text in terraform_files(estate(resources)).items():
+        (dest / name).write_text(text)
     return dest
 
 

@@ -59,15 +59,19 @@ def _as_parsed(value: object) -> object:
 
 
 def test_hcl_has_the_same_resources_and_settings(tmp_path: Path) -> None:
-    write_hcl(tmp_path, 56)
-    parsed = hcl2.loads((tmp_path / "main.tf").read_text())
+    write_hcl(tmp_path, 154)
+    files = sorted(p.name for p in tmp_path.glob("*.tf"))
+    assert files == ["main.tf", "resources-000.tf", "resources-001.tf", "resources-002.tf"]
+    assert "provider" in hcl2.loads((tmp_path / "main.tf").read_text())
+    parsed = [hcl2.loads((tmp_path / name).read_text()) for name in files[1:]]
     blocks = {
         (tf_type, label): {k: v for k, v in body.items() if not k.startswith("__")}
-        for entry in parsed["resource"]
+        for doc in parsed
+        for entry in doc["resource"]
         for tf_type, labelled in entry.items()
         for label, body in labelled.items()
     }
-    spec = estate(56)
+    spec = estate(154)
     assert len(blocks) == len(spec)
     for res in spec:
         renames = TF_RENAMES.get(res.kind, {})
