@@ -18,7 +18,7 @@ import sysconfig
 import traceback
 import typing
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -368,6 +368,22 @@ class Positions:
 # --------------------------------------------------------------------------- the worker
 
 
+class InlineExecutor(ThreadPoolExecutor):
+    """Runs the SDK's "blocking" monitor calls at once on the event loop's thread.
+
+    The mock monitor answers from memory, so a thread pool only adds a thread hand-off per RPC
+    (seconds on a busy machine for hundreds of resources) and makes completion order vary.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # delivered to the awaiting coroutine, like a pool would
+            future.set_exception(exc)
+        return future
+
+
 class Evaluation:
     """Collects what the program registers; shared by the mock monitor and the error reporting."""
 
@@ -577,7 +593,7 @@ def run(request: Mapping[str, Any]) -> dict[str, Any]:
         program: str = request["program"]
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
+        loop.set_default_executor(InlineExecutor())
         main: Callable[[], Any] = lambda: runpy.run_path(program, run_name="__main__")  # noqa: E731
         loop.run_until_complete(run_in_stack(main))
     except BaseException as exc:  # any failure of user code becomes the graph's error

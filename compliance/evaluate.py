@@ -144,6 +144,22 @@ def build_request(
     return request, environ
 
 
+def bytecode_cache_env() -> dict[str, str]:
+    """Environment for the worker: a fixed hash seed and a bytecode cache outside the repository.
+
+    Importing pulumi_aws from source costs seconds per evaluation, so bytecode is cached under
+    $XDG_CACHE_HOME/gitops-iac/pycache even when PYTHONDONTWRITEBYTECODE is set (it is usually set
+    to keep trees clean; the prefix keeps them clean too). GITOPS_EVAL_PYCACHE=0 turns this off.
+    """
+    env = {"PYTHONHASHSEED": "0"}
+    if os.environ.get("GITOPS_EVAL_PYCACHE", "1") == "0" or os.environ.get("PYTHONPYCACHEPREFIX"):
+        return env
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    env["PYTHONPYCACHEPREFIX"] = str(cache_home / "gitops-iac" / "pycache")
+    env["PYTHONDONTWRITEBYTECODE"] = ""
+    return env
+
+
 def _kill(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
@@ -178,8 +194,7 @@ def evaluate_project(
     with tempfile.TemporaryDirectory(prefix="gitops-eval-") as tmp:
         request_file, out_file, log_file = (Path(tmp) / n for n in ("request.json", "graph.json", "log"))
         request_file.write_text(json.dumps(request))
-        env_vars = {**os.environ, **environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
-        env_vars.pop("PULUMI_NODEJS_MONITOR", None)
+        env_vars = {**os.environ, **environ, **bytecode_cache_env()}
         with log_file.open("wb") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", WORKER, str(request_file), str(out_file)],
