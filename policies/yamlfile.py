@@ -13,6 +13,16 @@ from policies.errors import PolicyConfigError
 M = TypeVar("M", bound=BaseModel)
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as strings, so a bad date is a validation error with a location."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def describe(error: ValidationError) -> str:
     """The first validation problem as `where: what` (one line)."""
     first = error.errors()[0]
@@ -27,7 +37,7 @@ def load_yaml_model(path: Path, model: type[M], *, missing_ok: bool = False) -> 
             return model.model_validate({})
         raise PolicyConfigError(f"{path}: file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""

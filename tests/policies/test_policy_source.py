@@ -1,0 +1,135 @@
+"""--policies-from: policies read from a Git revision on real temporary repositories, and the loader
+making sure the revision's checks (not the working tree's) are what Checkov runs."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import git
+import pytest
+from policy_planning import CHECKS_DIR, plan, scan_plan
+
+from policies.context import set_env
+from policies.errors import PolicyConfigError
+from policies.loader import load_checks, registered_external_checks
+from policies.source import materialize_policies, policies_differ
+from policies.waivers import load_waivers
+
+REPO_POLICIES = CHECKS_DIR.parent
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Path]:
+    """A repo whose first commit (tag `base`) holds a copy of our policies/."""
+    root = tmp_path / "repo"
+    shutil.copytree(REPO_POLICIES, root / "policies", ignore=shutil.ignore_patterns("__pycache__"))
+    (root / ".gitignore").write_text("__pycache__/\n")
+    (root / "README.md").write_text("app\n")
+    r = git.Repo.init(root)
+    r.git.add(A=True)
+    r.index.commit("base", author=git.Actor("t", "t@example.com"), committer=git.Actor("t", "t@example.com"))
+    r.create_tag("base")
+    yield root
+    load_checks(CHECKS_DIR)  # leave the session's checks as they were
+
+
+def weaken(root: Path) -> None:
+    """What a PR might try: make checks pass, raise caps, waive its own violation."""
+    checks = root / "policies" / "checks"
+    memory = checks / "lambda_memory_cap.py"
+    memory.write_text(memory.read_text().replace("return s.FAILED", "return s.PASSED"))
+    support = checks / "orgpolicy_support.py"
+    support.write_text(support.read_text().replace('return "alias/aws/" not in value', "return True"))
+    (checks / "extra_noop.py").write_text("# new file\n")
+    config = root / "policies" / "config.yaml"
+    config.write_text(config.read_text().replace("lambda_max_memory_mb: 512", "lambda_max_memory_mb: 10240"))
+    (root / "policies" / "waivers.yaml").write_text(
+        "waivers:\n  - {check: CKV_ORG_11, resource: '*', reason: mine, owner: me, expires: 2099-01-01}\n"
+    )
+
+
+def lambda_and_queue() -> dict[str, object]:
+    return plan(
+        {
+            "aws_lambda_function.fn": {"memory_size": 4096, "architectures": ["arm64"]},
+            "aws_sqs_queue.q": {"kms_master_key_id": "alias/aws/sqs"},
+        }
+    )
+
+
+def test_policies_differ_lists_changed_added_and_untracked(repo: Path) -> None:
+    assert policies_differ(repo, "base") == []
+    weaken(repo)
+    assert policies_differ(repo, "base") == [
+        "policies/checks/extra_noop.py",
+        "policies/checks/lambda_memory_cap.py",
+        "policies/checks/orgpolicy_support.py",
+        "policies/config.yaml",
+        "policies/waivers.yaml",
+    ]
+
+
+def test_materialize_writes_the_revision_tree(repo: Path, tmp_path: Path) -> None:
+    weaken(repo)
+    out = materialize_policies(repo, "base", tmp_path / "dest")
+    assert out == tmp_path / "dest" / "policies"
+    assert (out / "checks" / "lambda_memory_cap.py").read_text() == (
+        CHECKS_DIR / "lambda_memory_cap.py"
+    ).read_text()
+    assert not (out / "checks" / "extra_noop.py").exists()
+    assert load_waivers(out) == []
+
+
+def test_revision_checks_run_even_after_the_working_tree_was_loaded(repo: Path, tmp_path: Path) -> None:
+    set_env("dev")
+    weaken(repo)
+    weak = load_checks(repo / "policies" / "checks")
+    got = scan_plan(tmp_path, lambda_and_queue(), ["CKV_ORG_11", "CKV_ORG_4"])
+    assert got == {"CKV_ORG_11 aws_lambda_function.fn": "PASSED", "CKV_ORG_4 aws_sqs_queue.q": "PASSED"}
+
+    base = materialize_policies(repo, "base", tmp_path / "base")
+    assert load_checks(base / "checks") == weak  # same ids ...
+    files = registered_external_checks()
+    assert all(Path(f).parent == (base / "checks").resolve() for f in files.values())  # ... from REV's files
+    got = scan_plan(tmp_path, lambda_and_queue(), ["CKV_ORG_11", "CKV_ORG_4"])
+    assert got == {"CKV_ORG_11 aws_lambda_function.fn": "FAILED", "CKV_ORG_4 aws_sqs_queue.q": "FAILED"}
+    set_env(None)
+
+
+def test_broken_check_file_is_a_config_error(tmp_path: Path) -> None:
+    checks = tmp_path / "policies" / "checks"
+    shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO_POLICIES / "config.yaml", tmp_path / "policies" / "config.yaml")
+    (checks / "broken.py").write_text("raise RuntimeError('boom')\n")
+    try:
+        with pytest.raises(PolicyConfigError, match=r"broken.py: failed to load \(RuntimeError: boom\)"):
+            load_checks(checks)
+    finally:
+        load_checks(CHECKS_DIR)
+
+
+def test_bad_config_is_a_config_error_before_any_scan(tmp_path: Path) -> None:
+    checks = tmp_path / "policies" / "checks"
+    shutil.copytree(CHECKS_DIR, checks, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "policies" / "config.yaml").write_text("required_tags: [owner]\n")
+    try:
+        with pytest.raises(PolicyConfigError, match=r"config.yaml: log_retention: Field required"):
+            load_checks(checks)
+    finally:
+        load_checks(CHECKS_DIR)
+
+
+def test_unknown_revision_and_missing_policies(repo: Path, tmp_path: Path) -> None:
+    with pytest.raises(PolicyConfigError, match="unknown revision 'nope'"):
+        materialize_policies(repo, "nope", tmp_path / "x")
+    with pytest.raises(PolicyConfigError, match="unknown revision"):
+        policies_differ(repo, "nope")
+    r = git.Repo(repo)
+    r.git.rm("-r", "-q", "policies")
+    r.index.commit("drop policies")
+    with pytest.raises(PolicyConfigError, match="has no policies/ directory"):
+        materialize_policies(repo, "HEAD", tmp_path / "y")
+    with pytest.raises(PolicyConfigError, match="not a git repository"):
+        policies_differ(tmp_path / "y", "HEAD")
