@@ -16,7 +16,10 @@ aws.iam.RolePolicy(
     role=role.id,
     policy=table_arn.apply(
         lambda arn: json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": arn}]}
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": arn}],
+            }
         )
     ),
 )

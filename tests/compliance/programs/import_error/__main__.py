@@ -1,2 +1,1 @@
-import pulumi
-import no_such_module_for_tests
+import no_such_module_for_tests  # noqa: F401

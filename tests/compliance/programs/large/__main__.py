@@ -1,4 +1,4 @@
-"""~700 resources: 100 services x (bucket, versioning, public access block, queue, role, policy, log group)."""
+"""~700 resources: 100 services x (bucket, versioning, access block, queue, role, policy, log group)."""
 
 import json
 
@@ -27,7 +27,11 @@ for i in range(count):
             {
                 "Version": "2012-10-17",
                 "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
                 ],
             }
         ),

@@ -1,5 +1,0 @@
-import pulumi
-
-
-def broken(:
-    pass
