@@ -123,8 +123,15 @@ def args_class(token: str) -> type | None:
         mod = importlib.import_module("pulumi_aws" if module == "index" else f"pulumi_aws.{module}")
     except ImportError:
         return None
-    cls = getattr(mod, f"{parts[2]}Args", None)
-    return cls if isinstance(cls, type) else None
+    resource_cls = getattr(mod, parts[2], None)
+    home = importlib.import_module(resource_cls.__module__) if isinstance(resource_cls, type) else mod
+    # The resource's own args class is `<Name>Args`, or `<Name>InitArgs` when a nested block's args
+    # class took that name (s3.BucketServerSideEncryptionConfiguration); both live in its module.
+    for candidate in (f"{parts[2]}InitArgs", f"{parts[2]}Args"):
+        cls = vars(home).get(candidate)
+        if isinstance(cls, type) and _is_input_type(cls):
+            return cls
+    return None
 
 
 def _strip(tp: Any) -> Any:
