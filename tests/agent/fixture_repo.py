@@ -29,10 +29,15 @@ pulumi.export("{name}_name", topic.name)
 """
 
 PROGRAM_D = """
+import os
+
 import pulumi
 import pulumi_aws as aws
 
-queue = aws.sqs.Queue("d-queue", name="d-queue-{version}", sqs_managed_sse_enabled=True)
+# The environment of the evaluation leaks into the desired state here on purpose: the drift tests
+# change FIXTURE_D_SUFFIX to play "the tooling/environment changed since the last apply".
+suffix = os.environ.get("FIXTURE_D_SUFFIX", "")
+queue = aws.sqs.Queue("d-queue", name=f"d-queue-{version}{{suffix}}", sqs_managed_sse_enabled=True)
 pulumi.export("queue_name", queue.name)
 """
 
