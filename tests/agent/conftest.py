@@ -46,9 +46,8 @@ def make_reconciler(tmp_path: Path) -> Callable[..., Reconciler]:
         stop: threading.Event | None = None,
         **cfg: Any,
     ) -> Reconciler:
-        config = AgentConfig(
-            repo=str(repo_path), engine="plan-only", state_dir=tmp_path / "state", once=True, **cfg
-        )
+        settings: dict[str, Any] = {"engine": "plan-only", "state_dir": tmp_path / "state", "once": True}
+        config = AgentConfig(repo=str(repo_path), **{**settings, **cfg})
         return Reconciler(config, engine or PlanOnlyEngine(), gate=gate, evaluate=evaluate, stop=stop)
 
     return build
