@@ -640,7 +640,8 @@ def render_markdown(
     `link_base` (e.g. `https://github.com/o/r/blob/<sha>/`) turns `file:line` into links. The text
     starts with the hidden sticky-comment MARKER and never exceeds `max_chars`.
     """
-    head = f"{MARKER}\n## gitops check\n\n"
+    envs = sorted({s.env for s in report.stacks})
+    head = f"{MARKER}\n## gitops check{' (' + ', '.join(envs) + ')' if envs else ''}\n\n"
     head += _VERDICT_LINE[verdict(report)].format(detail=_verdict_detail(report)) + "\n\n"
     head += _context_line(report)
     candidates = [

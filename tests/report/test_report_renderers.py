@@ -172,7 +172,7 @@ def test_table_lists_failed_findings_with_level(report: Report) -> None:
 
 def test_markdown_verdict_marker_and_counts(report: Report) -> None:
     md = r.render_markdown(report)
-    assert md.startswith(r.MARKER)
+    assert md.startswith(r.MARKER + "\n## gitops check (dev)\n")
     assert "🛑 **gitops check: evaluation error**" in md
     assert "| edge | dev | `stacks/edge` | 12 | 2 | 0 | 1 | 1 | ❌ blocked |" in md
     assert "| database | dev | `stacks/database` | 7 | 0 | 1 | 0 | 1 | ⚠️ ok (advisory) |" in md
