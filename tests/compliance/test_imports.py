@@ -120,7 +120,7 @@ def test_bad_files_are_config_errors_naming_the_file(tmp_path: Path) -> None:
     assert graph_from_state(other).resources == []
     not_export = tmp_path / "export.json"
     not_export.write_text("[]")
-    with pytest.raises(ConfigError, match="no deployment.resources"):
+    with pytest.raises(ConfigError, match=r"no deployment\.resources"):
         graph_from_state(not_export)
-    with pytest.raises(ConfigError, match=r"missing.json: cannot read"):
+    with pytest.raises(ConfigError, match=r"missing\.json: cannot read"):
         graph_from_state(tmp_path / "missing.json")
