@@ -462,13 +462,20 @@ def run(reconciler: Reconciler, *, on_cycle: Callable[[CycleResult], None] | Non
     cfg, stop = reconciler.cfg, reconciler.stop
     next_drift = time.monotonic() + cfg.drift_interval if cfg.drift_interval else None
     while True:
-        result = reconciler.cycle()
+        try:
+            result = reconciler.cycle()
+        except Exception as exc:  # keep the agent alive; the next cycle starts from the journal again
+            log("cycle.error", "error", error=f"{type(exc).__name__}: {exc}")
+            result = CycleResult(error=f"{type(exc).__name__}: {exc}")
         if on_cycle:
             on_cycle(result)
         if cfg.once or stop.is_set():
             return result
         if next_drift is not None and time.monotonic() >= next_drift:
-            check_drift(reconciler, remediate=cfg.auto_remediate)
+            try:
+                check_drift(reconciler, remediate=cfg.auto_remediate)
+            except Exception as exc:
+                log("drift.error", "error", error=f"{type(exc).__name__}: {exc}")
             next_drift = time.monotonic() + (cfg.drift_interval or 0)
         if stop.wait(cfg.interval):
             return result
