@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from policy_planning import plan, scan_plan
+from policy_planning import plan, scan_hcl, scan_plan
 
 from policies.context import set_env
 
@@ -326,4 +326,42 @@ def test_database_not_public(tmp_path: Path) -> None:
         "CKV_ORG_14 aws_rds_cluster_instance.private": "PASSED",
         "CKV_ORG_14 aws_rds_cluster_instance.public": "FAILED",
         "CKV_ORG_14 aws_db_instance.default": "PASSED",
+    }
+
+
+def test_same_checks_on_terraform_hcl(tmp_path: Path) -> None:
+    source = """
+resource "aws_lambda_function" "good" {
+  function_name                  = "good"
+  architectures                  = ["arm64"]
+  memory_size                    = 256
+  reserved_concurrent_executions = 5
+  tags = { owner = "a", "cost-center" = "b", "data-classification" = "c" }
+}
+resource "aws_lambda_function" "bad" {
+  function_name = "bad"
+  memory_size   = 4096
+  tags          = { owner = "a" }
+}
+resource "aws_cloudfront_distribution" "cdn" {
+  default_cache_behavior { viewer_protocol_policy = "redirect-to-https" }
+  ordered_cache_behavior { viewer_protocol_policy = "allow-all" }
+  viewer_certificate { minimum_protocol_version = "TLSv1.2_2021" }
+}
+"""
+    got = scan_hcl(
+        tmp_path, source, ["CKV_ORG_1", "CKV_ORG_5", "CKV_ORG_6", "CKV_ORG_7", "CKV_ORG_8", "CKV_ORG_11"]
+    )
+    assert got == {
+        "CKV_ORG_1 aws_lambda_function.good": "PASSED",
+        "CKV_ORG_5 aws_lambda_function.good": "PASSED",
+        "CKV_ORG_6 aws_lambda_function.good": "PASSED",
+        "CKV_ORG_11 aws_lambda_function.good": "PASSED",
+        "CKV_ORG_1 aws_lambda_function.bad": "FAILED",
+        "CKV_ORG_5 aws_lambda_function.bad": "FAILED",
+        "CKV_ORG_6 aws_lambda_function.bad": "FAILED",
+        "CKV_ORG_11 aws_lambda_function.bad": "FAILED",
+        "CKV_ORG_1 aws_cloudfront_distribution.cdn": "FAILED",
+        "CKV_ORG_7 aws_cloudfront_distribution.cdn": "PASSED",
+        "CKV_ORG_8 aws_cloudfront_distribution.cdn": "FAILED",
     }
