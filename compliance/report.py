@@ -561,27 +561,34 @@ def _warnings_section(report: Report) -> _Section | None:
     )
 
 
+def _count(value: object) -> str:
+    if isinstance(value, list | tuple | set | dict):
+        return str(len(value))
+    return str(value) if isinstance(value, int) else ""
+
+
 def _frameworks_section(report: Report) -> _Section | None:
+    """Per framework: controls passing/failing/waived (lists or counts) and the failing control ids."""
     frameworks = report.summary.get("frameworks")
     if not isinstance(frameworks, dict) or not frameworks:
         return None
-    columns: list[str] = []
-    for data in frameworks.values():
-        if isinstance(data, dict):
-            columns += [k for k in data if k not in columns]
-    head = "### Frameworks\n\n| Framework | " + " | ".join(_cell(c) for c in columns) + " |\n"
-    head += "| --- |" + " ---: |" * len(columns) + "\n"
+    head = (
+        "### Frameworks\n\n| Framework | Controls passing | Failing | Waived | Failing controls |\n"
+        "| --- | ---: | ---: | ---: | --- |\n"
+    )
     rows = []
-    for name, data in sorted(frameworks.items()):
-        values = data if isinstance(data, dict) else {}
-        cells = []
-        for column in columns:
-            value = values.get(column, "")
-            if isinstance(value, list | tuple | set | dict):
-                cells.append(str(len(value)))
-            else:
-                cells.append(_cell(value))
-        rows.append(f"| {_cell(name)} | " + " | ".join(cells) + " |")
+    for key, data in sorted(frameworks.items()):
+        info = data if isinstance(data, dict) else {}
+        title = str(info.get("title") or key)
+        name = f"{_cell(title)} ({_code(key)})" if title != key else _cell(key)
+        passing = info.get("passing", info.get("passed"))
+        failing = info.get("failing", info.get("failed"))
+        waived = info.get("waived")
+        failing_ids = failing if isinstance(failing, list) else info.get("failed_controls") or []
+        shown = ", ".join(_code(c) for c in failing_ids[:25])
+        if len(failing_ids) > 25:
+            shown += f" … (+{len(failing_ids) - 25})"
+        rows.append(f"| {name} | {_count(passing)} | {_count(failing)} | {_count(waived)} | {shown} |")
     return _Section(head=head, rows=rows, tail="\n", what="frameworks")
 
 

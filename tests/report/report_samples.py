@@ -107,13 +107,20 @@ def realistic_report() -> Report:
             "skipped": 0,
             "errors": 1,
             "frameworks": {
-                "CIS AWS Foundations": {
-                    "controls": 3,
-                    "passed": 2,
-                    "failed": 1,
-                    "failed_controls": ["2.1.1"],
+                "CIS-AWS": {
+                    "framework": "CIS-AWS",
+                    "title": "CIS AWS Foundations Benchmark v3.0.0",
+                    "passing": ["CIS-AWS-2.1.4", "CIS-AWS-3.6"],
+                    "failing": ["CIS-AWS-2.1.1"],
+                    "waived": [],
                 },
-                "SOC 2": {"controls": 2, "passed": 1, "failed": 1, "failed_controls": ["CC6.1"]},
+                "SOC2": {
+                    "framework": "SOC2",
+                    "title": "SOC 2 Trust Services Criteria",
+                    "passing": [],
+                    "failing": ["SOC2-CC6.1"],
+                    "waived": ["SOC2-CC7.2"],
+                },
             },
             "waivers": {
                 "expired": [],

@@ -195,7 +195,8 @@ def test_markdown_waivers_warnings_frameworks_and_details(report: Report) -> Non
     assert "waiver expiring soon: `CKV_AWS_18` on `logs` (edge): expires 2027-01-31" in md
     assert "stale waiver (matches no finding): `CKV_AWS_20` on `old-bucket`: owner team-data" in md
     assert "policies in this change differ from `3f2c1d0`" in md and "`policies/enforcement.yaml`" in md
-    assert "| CIS AWS Foundations | 3 | 2 | 1 | 1 |" in md
+    assert "| CIS AWS Foundations Benchmark v3.0.0 (`CIS-AWS`) | 2 | 1 | 0 | `CIS-AWS-2.1.1` |" in md
+    assert "| SOC 2 Trust Services Criteria (`SOC2`) | 0 | 1 | 1 | `SOC2-CC6.1` |" in md
     details = md[md.index("<details>") :]
     assert details.rstrip().endswith("</details>")
     assert "Passed checks (2)" in details
@@ -214,6 +215,12 @@ def test_markdown_waivers_warnings_frameworks_and_details(report: Report) -> Non
 def test_markdown_verdicts(report: Report, mutate: object, expected: str) -> None:
     mutate(report)  # type: ignore[operator]
     assert expected in r.render_markdown(report)
+
+
+def test_markdown_frameworks_with_counts_instead_of_lists() -> None:
+    stack = StackReport(project="p", path="stacks/p", env="dev", resources=1)
+    rep = Report(stacks=[stack], summary={"frameworks": {"PCI": {"passed": 3, "failed": 0}}})
+    assert "| PCI | 3 | 0 |  |  |" in r.render_markdown(rep)
 
 
 def test_markdown_passes_clean_report() -> None:
