@@ -16,6 +16,7 @@ from checkov.common.checks_infra.resources_types import resources_types
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.common.util.consts import TRUE_AFTER_UNKNOWN
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
+from checkov.terraform.checks.resource.registry import resource_registry
 
 from policies.config import PolicyConfig, ResolvedLimits, cached_policy_config
 from policies.context import current_env
@@ -115,12 +116,21 @@ def env_limits() -> ResolvedLimits:
     return policy_config().limits(current_env())
 
 
+def forget_check(registry: Any, check_id: str) -> None:
+    """Drop an earlier check with this id from `registry`, so the check being loaded now replaces it
+    (Checkov itself keeps the first one registered under an id; see policies/loader.py)."""
+    for table in (registry.checks, registry.wildcard_checks):
+        for entity, checks in table.items():
+            table[entity] = [c for c in checks if c.id != check_id]
+
+
 class OrgCheck(BaseResourceCheck):
     """A resource check with our id, severity and category; subclasses implement `evaluate`."""
 
     def __init__(
         self, *, id: str, name: str, severity: str, resources: list[str], category: str = "GENERAL_SECURITY"
     ) -> None:
+        forget_check(resource_registry, id)
         super().__init__(
             name=name,
             id=id,

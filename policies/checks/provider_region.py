@@ -8,10 +8,12 @@ import orgpolicy_support as s
 from checkov.common.bridgecrew.severities import Severities
 from checkov.common.models.enums import CheckCategories
 from checkov.terraform.checks.provider.base_check import BaseProviderCheck
+from checkov.terraform.checks.provider.registry import provider_registry
 
 
 class ProviderRegion(BaseProviderCheck):
     def __init__(self) -> None:
+        s.forget_check(provider_registry, "CKV_ORG_2")
         super().__init__(
             name="AWS provider region is in the environment's allowed regions",
             id="CKV_ORG_2",

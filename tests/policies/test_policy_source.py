@@ -133,3 +133,18 @@ def test_unknown_revision_and_missing_policies(repo: Path, tmp_path: Path) -> No
         materialize_policies(repo, "HEAD", tmp_path / "y")
     with pytest.raises(PolicyConfigError, match="not a git repository"):
         policies_differ(tmp_path / "y", "HEAD")
+
+
+def test_checkov_native_loader_after_ours_keeps_the_later_directory(repo: Path, tmp_path: Path) -> None:
+    # If the scan also hands a checks dir to Checkov's own loader, that later load replaces same-id
+    # checks instead of Checkov's default "first registered wins".
+    from checkov.terraform.checks.resource.registry import resource_registry
+
+    set_env("dev")
+    weaken(repo)
+    load_checks(repo / "policies" / "checks")
+    base = materialize_policies(repo, "base", tmp_path / "base")
+    resource_registry.load_external_checks(str(base / "checks"))
+    got = scan_plan(tmp_path, lambda_and_queue(), ["CKV_ORG_11"])
+    assert got == {"CKV_ORG_11 aws_lambda_function.fn": "FAILED"}
+    set_env(None)
