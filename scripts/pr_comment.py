@@ -33,14 +33,39 @@ class GitHubError(Exception):
     """A GitHub API call failed; the message names the method, path and status (never the token)."""
 
 
+def cut_markdown(text: str, budget: int) -> str:
+    """`text` cut at a line boundary to at most `budget` chars, closing open code fences and details."""
+    if len(text) <= budget:
+        return text
+    note = "\n\n_… cut to fit GitHub's comment size limit; the full report is in the job summary._\n"
+    closers_room = 40
+    kept: list[str] = []
+    size = 0
+    for line in text.splitlines(keepends=True):
+        if size + len(line) > budget - len(note) - closers_room:
+            break
+        kept.append(line)
+        size += len(line)
+    body = "".join(kept)
+    closers = ""
+    if sum(1 for line in kept if line.lstrip().startswith("```")) % 2:
+        closers += "\n```"
+    closers += "\n</details>" * max(body.count("<details>") - body.count("</details>"), 0)
+    return (body.rstrip("\n") + closers + note)[:budget]
+
+
 def build_body(parts: Sequence[str], *, marker: str = MARKER, limit: int = COMMENT_LIMIT) -> str:
-    """One comment body: the marker once at the top, the parts in order, cut to `limit` with a note."""
+    """One comment body: the marker once at the top, the parts in order, each cut to fit `limit`."""
     cleaned = [p.replace(marker, "").strip("\n") for p in parts]
-    body = marker + "\n" + "\n\n".join(p for p in cleaned if p.strip()) + "\n"
+    cleaned = [p for p in cleaned if p.strip()]
+    body = marker + "\n" + "\n\n".join(cleaned) + "\n"
     if len(body) <= limit:
         return body
-    note = "\n\n_… truncated to fit GitHub's comment size limit; the full report is in the job summary._\n"
-    return body[: limit - len(note)] + note
+    room = limit - len(marker) - 2 - 2 * len(cleaned)
+    small = [p for p in cleaned if len(p) <= room // len(cleaned)]
+    share = (room - sum(len(p) for p in small)) // max(len(cleaned) - len(small), 1)
+    fitted = [p if p in small else cut_markdown(p, share) for p in cleaned]
+    return (marker + "\n" + "\n\n".join(fitted) + "\n")[:limit]
 
 
 def _request(api_url: str, token: str, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:

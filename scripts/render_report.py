@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from compliance.model import Report
-from compliance.report import render_junit, render_markdown, render_sarif
+from compliance.report import MAX_MARKDOWN_CHARS, render_junit, render_markdown, render_sarif
 
 
 def load_report(path: Path) -> Report:
@@ -42,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--markdown", type=Path, help="write the PR-comment Markdown here")
     p.add_argument("--junit", type=Path, help="write JUnit XML here")
     p.add_argument("--link-base", help="e.g. https://github.com/o/r/blob/<sha>/ (links file:line)")
+    p.add_argument(
+        "--max-chars", type=int, default=MAX_MARKDOWN_CHARS, help="Markdown size budget (rows are cut to fit)"
+    )
     args = p.parse_args(argv)
     try:
         report = load_report(args.report)
@@ -50,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     outputs = {
         args.sarif: lambda: json.dumps(render_sarif(report), indent=2) + "\n",
-        args.markdown: lambda: render_markdown(report, link_base=args.link_base),
+        args.markdown: lambda: render_markdown(report, link_base=args.link_base, max_chars=args.max_chars),
         args.junit: lambda: render_junit(report),
     }
     for target, render in outputs.items():

@@ -65,6 +65,17 @@ def test_render_report_writes_all_formats_from_the_gate_json(tmp_path: Path) -> 
     assert ET.parse(out / "junit.xml").getroot().get("failures") == "1"
 
 
+def test_render_report_respects_the_markdown_budget(tmp_path: Path) -> None:
+    report = _report()
+    report.stacks[0].findings *= 500
+    src = tmp_path / "gitops.json"
+    src.write_text(render_json(report))
+    out = tmp_path / "report.md"
+    assert render_report.main([str(src), "--markdown", str(out), "--max-chars", "8000"]) == 0
+    text = out.read_text()
+    assert len(text) <= 8000 and "more failed findings not shown" in text
+
+
 def test_render_report_bad_json_is_one_line_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -206,4 +206,27 @@ def test_missing_token_exits_2(
 def test_body_is_cut_to_the_comment_limit() -> None:
     body = pr_comment.build_body(["a" * 70000, "b" * 10])
     assert len(body) <= pr_comment.COMMENT_LIMIT
-    assert body.startswith(MARKER) and "truncated to fit" in body
+    assert body.startswith(MARKER)
+
+
+def test_each_part_keeps_a_share_and_stays_well_formed() -> None:
+    dev = f"{MARKER}\n## gitops check (dev)\n\n<details><summary>x</summary>\n\n" + "- passed\n" * 8000
+    prod = f"{MARKER}\n## gitops check (prod)\n\n" + "| row |\n" * 8000
+    preview = (
+        "### pulumi preview (prod)\n\n<details>\n\n```diff\n" + "+ create\n" * 8000 + "```\n</details>\n"
+    )
+    body = pr_comment.build_body([dev, prod, preview])
+    assert len(body) <= pr_comment.COMMENT_LIMIT
+    assert body.count(MARKER) == 1
+    for heading in ("## gitops check (dev)", "## gitops check (prod)", "### pulumi preview (prod)"):
+        assert heading in body
+    assert body.count("<details>") == body.count("</details>")
+    fences = [line for line in body.splitlines() if line.lstrip().startswith("```")]
+    assert len(fences) % 2 == 0
+    assert body.count("cut to fit GitHub's comment size limit") == 3
+
+
+def test_small_parts_are_kept_whole_when_another_is_cut() -> None:
+    small = "## gitops check (dev)\n\n✅ passed"
+    body = pr_comment.build_body([small, "x\n" * 40000])
+    assert small in body and len(body) <= pr_comment.COMMENT_LIMIT
