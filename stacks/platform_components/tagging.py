@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import warnings
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -25,9 +26,11 @@ def accepts_tags(type_token: str) -> bool:
         return False
     module_name = parts[1].split("/")[0]
     try:
-        module = importlib.import_module(f"pulumi_aws.{_PY_MODULE.get(module_name, module_name)}")
-        init = module.__dict__[parts[2]]._internal_init
-    except (ImportError, KeyError, AttributeError):
+        with warnings.catch_warnings():  # loading a module imports its deprecated classes too
+            warnings.simplefilter("ignore", DeprecationWarning)
+            module = importlib.import_module(f"pulumi_aws.{_PY_MODULE.get(module_name, module_name)}")
+            init = getattr(module, parts[2])._internal_init
+    except (ImportError, AttributeError):
         return False
     return "tags" in inspect.signature(init).parameters
 

@@ -127,6 +127,8 @@ def stack_config(project_dir: Path, env: str) -> dict[str, str]:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, pulumi.FileArchive | pulumi.FileAsset):
         return {"path": value.path}
+    if isinstance(value, pulumi.AssetArchive):
+        return {"assets": {name: _jsonable(asset) for name, asset in value.assets.items()}}
     if isinstance(value, pulumi.Archive | pulumi.Asset):
         return {"asset": type(value).__name__}
     return repr(value)
