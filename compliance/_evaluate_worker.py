@@ -426,14 +426,16 @@ class Evaluation:
                 return dict(self.stack_outputs[key])
         raise LookupError(f"StackReference to unknown stack {name!r} (not evaluated or not discovered)")
 
-    def record(self, request: Any, urn: str, rid: str, outputs: dict[str, Any], custom: bool) -> None:
+    def record(
+        self, request: Any, urn: str, raw: dict[str, Any], rid: str, outputs: dict[str, Any], custom: bool
+    ) -> None:
         """Store one registered resource in graph form (secrets masked)."""
         frames = request.stackTrace.frames
         seq = frames[2].pc.line if len(frames) > 2 else len(self.resources) + 1_000_000
         source = self.position(frames[1]) if len(frames) > 1 else None
         inner = self.position(frames[0]) if frames else None
         secret_names = list(request.additionalSecretOutputs)
-        inputs = mask_keys(sanitize(struct_to_py(request.object), self.placeholders), secret_names)
+        inputs = mask_keys(sanitize(raw, self.placeholders), secret_names)
         provider = request.provider or None
         resource = {
             "urn": urn,
@@ -487,19 +489,60 @@ def make_monitor(evaluation: Evaluation) -> Any:
         struct.update(value)
         return struct
 
+    def callback(token: str) -> Any:
+        from pulumi.runtime._callbacks import _CallbackServicer
+
+        for servicer in _CallbackServicer._servicers:
+            found = servicer._callbacks.get(token)
+            if found is not None:
+                return found
+        raise LookupError(f"transform callback {token} is not registered")
+
     class RecordingMonitor(MockMonitor):
+        stack_transform_tokens: list[str] = []
+
+        def RegisterStackTransform(self, request: Any) -> Any:
+            self.stack_transform_tokens = [*self.stack_transform_tokens, request.token]
+            return empty_pb2.Empty()
+
+        def transformed(self, request: Any) -> Any:
+            """The resource's properties after its own and the stack's transforms (props only)."""
+            from pulumi.runtime.sync_await import _sync_await
+
+            tokens = [c.token for c in request.transforms] + self.stack_transform_tokens
+            properties = request.object
+            for token in tokens:
+                options = resource_pb2.TransformResourceOptions(
+                    depends_on=list(request.dependencies),
+                    protect=request.protect,
+                    provider=request.provider,
+                    ignore_changes=list(request.ignoreChanges),
+                    additional_secret_outputs=list(request.additionalSecretOutputs),
+                )
+                transform_request = resource_pb2.TransformRequest(
+                    type=request.type,
+                    name=request.name,
+                    custom=request.custom,
+                    parent=request.parent,
+                    properties=properties,
+                    options=options,
+                )
+                response = _sync_await(callback(token)(transform_request.SerializeToString()))
+                properties = response.properties
+            return properties
+
         def RegisterResource(self, request: Any) -> Any:
             urn = self.make_urn(request.parent, request.type, request.name)
             if request.type == "pulumi:pulumi:Stack":
                 evaluation.stack_urn = urn
                 return resource_pb2.RegisterResourceResponse(urn=urn)
-            raw = struct_to_py(request.object)
+            raw = struct_to_py(self.transformed(request))
             rid: str = ""
             outputs: dict[str, Any] = {}
             if request.custom:
                 cls = evaluation.positions.classes.get(request.type)
                 rid, outputs = mock_outputs(request.type, request.name, urn, raw, cls, evaluation.region)
-            evaluation.record(request, urn, rid, outputs, bool(request.custom))
+            evaluation.record(request, urn, raw, rid, outputs, bool(request.custom))
             return resource_pb2.RegisterResourceResponse(urn=urn, id=rid, object=to_struct(outputs))
 
         def ReadResource(self, request: Any) -> Any:

@@ -273,3 +273,17 @@ def test_project_model_used_directly(tmp_path: Path) -> None:
     write_program(tmp_path / "one", "import pulumi\n\npulumi.export('n', 1)\n", name="one")
     [graph] = evaluate_many([Project(name="one", path=tmp_path / "one")], "dev", repo_root=tmp_path)
     assert (graph.project, graph.path, graph.outputs, graph.error) == ("one", "one", {"n": 1}, None)
+
+
+def test_stack_and_resource_transforms_apply_and_apply_callbacks_register() -> None:
+    graph = evaluate_project(PROGRAMS / "transforms", "dev", repo_root=REPO)
+    main = PROGRAMS / "transforms" / "__main__.py"
+    assert graph.error is None
+    assert by_name(graph, "before-transform").inputs == {"tags": {"team": "a"}}  # registered earlier
+    tagged = by_name(graph, "tagged")
+    assert tagged.inputs == {"forceDestroy": False, "tags": {"owner": "platform", "team": "a"}}
+    assert tagged.outputs["tags"] == {"owner": "platform", "team": "a"}
+    topic = by_name(graph, "from-apply")
+    assert topic.inputs["displayName"] == by_name(graph, "queue").outputs["arn"]
+    assert topic.source is not None and topic.source.line == line_of(main, "queue.arn.apply(")
+    assert [r.name for r in graph.resources] == ["before-transform", "tagged", "queue", "from-apply"]
