@@ -226,7 +226,8 @@ def render_sarif(report: Report) -> dict[str, Any]:
         for s in report.stacks
         if s.error
     ]
-    envs = sorted({s.env for s in report.stacks}) or ["none"]
+    # No automationDetails: upload-sarif's `category` (one per env) fills it, and it only does so
+    # when the run has none.
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -235,7 +236,6 @@ def render_sarif(report: Report) -> dict[str, Any]:
                 "rules": list(rules.values()),
             }
         },
-        "automationDetails": {"id": f"{TOOL_NAME}/{'+'.join(envs)}/"},
         "invocations": [
             {"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}
         ],
