@@ -70,7 +70,7 @@ api = HttpApi(
 subscribe("orders-worker", orders_queue, worker.function, batch_size=10)
 
 pulumi.export("apiEndpoint", api.endpoint)
-pulumi.export("apiDomain", api.endpoint.apply(lambda url: url.removeprefix("https://").split("/")[0]))
+pulumi.export("apiDomain", api.endpoint.apply(lambda url: url and url.removeprefix("https://").split("/")[0]))
 pulumi.export("apiId", api.api_id)
 pulumi.export("functionNames", [api_function.name, worker.name])
 pulumi.export("queueUrl", orders_queue.url)
