@@ -199,3 +199,50 @@ def test_preview_changed_end_to_end_with_a_fake_cli(tmp_path: Path) -> None:
     assert "<b>beta</b> (<code>stacks/beta</code>): + 2 to create" in md
     assert "Previewing update (prod) in beta" in md
     assert "alpha" not in md  # unchanged stacks are not previewed
+
+
+# -------------------------------------------------------------------------------- require_executed
+
+require_executed = load_script("require_executed")
+
+
+def _junit(tmp_path: Path, cases: str) -> Path:
+    path = tmp_path / "junit.xml"
+    path.write_text(f'<testsuites><testsuite name="pytest">{cases}</testsuite></testsuites>')
+    return path
+
+
+def test_require_executed_passes_when_every_test_ran(tmp_path: Path) -> None:
+    path = _junit(tmp_path, '<testcase classname="a" name="t1"/><testcase classname="a" name="t2"/>')
+    assert require_executed.main([str(path)]) == 0
+
+
+def test_require_executed_fails_on_a_skip_or_no_test(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    skipped = '<testcase classname="a" name="t1"><skipped message="no LocalStack"/></testcase>'
+    assert (
+        require_executed.main([str(_junit(tmp_path, skipped + '<testcase classname="a" name="t2"/>'))]) == 1
+    )
+    assert "a::t1: no LocalStack" in capsys.readouterr().err
+    assert require_executed.main([str(_junit(tmp_path, ""))]) == 1
+    assert "no test ran" in capsys.readouterr().err
+    (tmp_path / "bad.xml").write_text("<nope")
+    assert require_executed.main([str(tmp_path / "bad.xml")]) == 2
+
+
+def test_require_executed_reads_real_pytest_junit(tmp_path: Path) -> None:
+    test = tmp_path / "test_sample.py"
+    test.write_text(
+        "import pytest\n\ndef test_ok():\n    pass\n\n"
+        "@pytest.mark.skip(reason='x')\ndef test_skip():\n    pass\n"
+    )
+    xml = tmp_path / "out.xml"
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={xml}", str(test)],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert require_executed.main([str(xml)]) == 1

@@ -253,6 +253,7 @@ def test_e2e_uses_a_pinned_localstack_and_the_marked_tests() -> None:
     assert "get.pulumi.com" in runs
     assert '-m "pulumi_cli and localstack"' in runs
     assert "tests/e2e" in runs and "tests/agent" in runs
+    assert "scripts/require_executed.py e2e-junit.xml" in runs
 
 
 def test_tests_workflow_runs_the_readme_command() -> None:
