@@ -120,16 +120,36 @@ def _walk_refs(
     return value, None, False
 
 
-def _provider_config(graph: StackGraph) -> dict[str, Any]:
-    """The `aws` provider config (region, default tags...) from the default provider resource, if any."""
-    expressions: dict[str, Any] = {}
+def provider_config(graph: StackGraph) -> tuple[dict[str, Any], dict[str, str]]:
+    """`configuration.provider_config` for the stack's AWS providers, and provider address -> URN.
+
+    Explicit `aws.Provider` resources become aliased providers (so CKV_AWS_41, hard-coded credentials,
+    sees their arguments); without a registered default provider a region-only default is emitted,
+    which maps to no resource.
+    """
+    config: dict[str, Any] = {}
+    addresses: dict[str, str] = {}
     for resource in graph.resources:
-        if resource.type == "pulumi:providers:aws" and "default" in resource.name:
-            for key, value in resource.inputs.items():
-                if isinstance(value, str | int | bool) and key != "version" and not key.startswith("__"):
-                    expressions[mapping.camel_to_snake(key)] = {"constant_value": value}
-    expressions.setdefault("region", {"constant_value": "us-east-1"})
-    return {"aws": {"name": "aws", "full_name": PROVIDER, "expressions": expressions}}
+        if resource.type != "pulumi:providers:aws":
+            continue
+        expressions = {
+            mapping.camel_to_snake(key): {"constant_value": value}
+            for key, value in resource.inputs.items()
+            if isinstance(value, str | int | bool) and key != "version" and not key.startswith("__")
+        }
+        default = resource.name.startswith("default")
+        alias = "default" if default else sanitize(resource.name)
+        key = "aws" if default else f"aws.{alias}"
+        entry: dict[str, Any] = {"name": "aws", "full_name": PROVIDER, "expressions": expressions}
+        if not default:
+            entry["alias"] = alias
+        config[key] = entry
+        addresses[f"aws.{alias}"] = resource.urn
+    config.setdefault(
+        "aws",
+        {"name": "aws", "full_name": PROVIDER, "expressions": {"region": {"constant_value": "us-east-1"}}},
+    )
+    return config, addresses
 
 
 def emittable(graph: StackGraph) -> tuple[list[tuple[Resource, str]], dict[str, str]]:
@@ -224,13 +244,15 @@ def to_terraform_plan(graph: StackGraph) -> BridgedPlan:
             }
         )
 
+    providers, provider_addresses = provider_config(graph)
     plan = {
         "format_version": "1.2",
         "terraform_version": "1.11.4",
         "planned_values": {"root_module": {"resources": planned}},
         "configuration": {
-            "provider_config": _provider_config(graph),
+            "provider_config": providers,
             "root_module": {"resources": configured},
         },
     }
-    return BridgedPlan(plan=plan, addresses={a: u for u, a in by_urn.items()}, skipped=skipped)
+    addresses = {a: u for u, a in by_urn.items()} | provider_addresses
+    return BridgedPlan(plan=plan, addresses=addresses, skipped=skipped)

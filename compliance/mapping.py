@@ -192,6 +192,9 @@ def fields(cls: type, tf_type: str = "") -> dict[str, Field]:
 @functools.cache
 def known_tf_types() -> frozenset[str]:
     """Terraform resource types some Checkov check (resource or graph check) targets."""
+    from compliance.scan import offline_checkov
+
+    offline_checkov()
     from checkov.common.checks_infra.registry import get_graph_checks_registry
     from checkov.terraform.checks.resource.registry import resource_registry
 

@@ -19,10 +19,8 @@ from compliance.bridge import BridgedPlan
 from compliance.model import Finding, Resource, Result, StackGraph
 
 OFFLINE_ENV = {
-    "BC_SKIP_MAPPING": "TRUE",
-    "CHECKOV_SKIP_VERSION_CHECK": "TRUE",  # not read in-process, set for any child process
-    "SKIP_MAPPING": "TRUE",
-    "CKV_IGNORE_HIDDEN_DIRECTORIES": "TRUE",
+    "BC_SKIP_MAPPING": "TRUE",  # no guideline/mapping download from the platform
+    "CKV_SKIP_PACKAGE_UPDATE_CHECK": "TRUE",  # no PyPI version check (checkov.common.util.banner)
     "CHECKOV_EXPERIMENTAL_CROSS_VARIABLE_EDGES": "False",
     "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
 }
@@ -47,7 +45,8 @@ SEVERITY_FALLBACK: dict[str, str] = {
 _RESULTS: dict[str, Result] = {"PASSED": "passed", "FAILED": "failed", "SKIPPED": "skipped"}
 
 
-def _offline() -> None:
+def offline_checkov() -> None:
+    """Set the environment for an offline, quiet Checkov; call before Checkov is first imported."""
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
 
@@ -63,7 +62,7 @@ def run_checkov(
     check_ids: Sequence[str] | None = None,
 ) -> list[Any]:
     """Run Checkov's terraform_plan runner over plan files in-process; return its records."""
-    _offline()
+    offline_checkov()
     from checkov.runner_filter import RunnerFilter
     from checkov.terraform.plan_runner import Runner
 
@@ -133,7 +132,7 @@ def scan(
                 continue
             graph, bridged = owner
             urn = bridged.addresses.get(record.resource)
-            if urn is None:  # provider blocks (CKV_AWS_41) are reported on the provider, not a resource
+            if urn is None:  # the synthesized default provider (region only) is no Pulumi resource
                 continue
             finding = to_finding(record, resources.get(urn), record.resource)
             results[(graph.project, graph.env)].append(finding)
