@@ -287,3 +287,15 @@ def test_stack_and_resource_transforms_apply_and_apply_callbacks_register() -> N
     assert topic.inputs["displayName"] == by_name(graph, "queue").outputs["arn"]
     assert topic.source is not None and topic.source.line == line_of(main, "queue.arn.apply(")
     assert [r.name for r in graph.resources] == ["before-transform", "tagged", "queue", "from-apply"]
+
+
+def test_worker_secret_placeholder_matches_the_model_and_worker_avoids_pydantic() -> None:
+    import subprocess
+    import sys
+
+    from compliance import _evaluate_worker
+
+    assert _evaluate_worker.SECRET == SECRET
+    probe = "import sys, compliance._evaluate_worker; print('pydantic' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
