@@ -35,12 +35,23 @@ class Run(BaseModel):
         return self.exit_code in (0, 1) and self.error is None
 
 
-def bench_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for gate and Checkov runs: no Bridgecrew API key, no SCA package scan."""
+def bench_env(pycache: Path, *, cached: bool, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for gate and Checkov runs: no Bridgecrew API key, no SCA package scan.
+
+    Bytecode lives in `pycache` (PYTHONPYCACHEPREFIX), never in the shared virtualenv. `cached`: .pyc
+    files are written there and reused, like any installed environment after its first run; not
+    cached: `pycache` must be an empty directory and nothing is written, so every import compiles
+    from source (what happens on this machine by default: PYTHONDONTWRITEBYTECODE=1, no .pyc in
+    .venv because `uv sync` does not compile bytecode).
+    """
     env = dict(os.environ if base is None else base)
     env.pop("BC_API_KEY", None)
     env["CHECKOV_RUN_SCA_PACKAGE_SCAN_V2"] = "false"
-    env["PYTHONDONTWRITEBYTECODE"] = env.get("PYTHONDONTWRITEBYTECODE", "")
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    if cached:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
 

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.measure import bench_env, run
-from bench.scenarios import Log, prepare, stamp
+from bench.measure import run
+from bench.scenarios import Env, Log, prepare, stamp
 
 OUT = Path(__file__).resolve().parent / "out"
 IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
@@ -54,7 +54,7 @@ def import_times(stderr_text: str, limit: int = 15) -> list[dict[str, Any]]:
     return [{"package": k, "ms": round(v / 1000)} for k, v in ranked]
 
 
-def profile_gate(tmp: Path, resources: int, log: Log) -> dict[str, Any]:
+def profile_gate(tmp: Path, resources: int, env: Env, log: Log) -> dict[str, Any]:
     """Profile `gitops check` (parent process) and the evaluation worker at `resources` resources."""
     from compliance.evaluate import WORKER, build_request
 
@@ -63,7 +63,6 @@ def profile_gate(tmp: Path, resources: int, log: Log) -> dict[str, Any]:
         prepare(tmp, resources)
     root = tmp / f"ws-{resources}"
     program = root / "stacks" / f"bench-{resources}"
-    env = bench_env()
     started = stamp()
     parent_prof, worker_prof = tmp / "parent.prof", tmp / "worker.prof"
     log(f"profile: gitops check under cProfile, {resources} resources")

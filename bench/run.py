@@ -20,6 +20,7 @@ from rich.table import Table
 
 from bench import scenarios
 from bench.machine import describe
+from bench.measure import bench_env
 
 BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out" / "results.json"
@@ -27,6 +28,7 @@ LATEST = BENCH / "results" / "latest.json"
 SECTIONS = ("gate", "memory", "multistack", "agent", "profile")
 FULL_SIZES = (70, 700, 3500)
 QUICK_SIZES = (70, 140)
+PYCACHE = Path(tempfile.gettempdir()) / "gitops-bench-pycache"
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -41,6 +43,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--out", type=Path, default=OUT, help=f"results file (default {OUT.relative_to(BENCH.parent)})"
     )
     p.add_argument("--workdir", type=Path, help="keep generated inputs here instead of a temp dir")
+    p.add_argument(
+        "--bytecode",
+        choices=("cached", "uncached"),
+        default="cached",
+        help="cached (default): .pyc reused from a bench-owned cache, like an installed environment; "
+        "uncached: every import compiles from source (this machine's default state)",
+    )
     p.add_argument("--show", action="store_true", help="print the tables of the results file and exit")
     return p.parse_args(argv)
 
@@ -189,22 +198,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     results["machine"] = describe()
     tmp = args.workdir or Path(tempfile.mkdtemp(prefix="gitops-bench-"))
     tmp.mkdir(parents=True, exist_ok=True)
+    if args.bytecode == "cached":
+        pycache = PYCACHE
+    else:
+        pycache = tmp / "empty-pycache"
+        shutil.rmtree(pycache, ignore_errors=True)
+    pycache.mkdir(parents=True, exist_ok=True)
+    env = bench_env(pycache, cached=args.bytecode == "cached")
     try:
+        if args.bytecode == "cached":
+            scenarios.warm_bytecode(tmp, env, log)
         for section in sections:
             if section == "gate":
-                results["gate"] = scenarios.gate_vs_checkov(tmp, sizes, repeats, log).model_dump(mode="json")
-            elif section == "memory":
-                results["memory"] = [m.model_dump(mode="json") for m in scenarios.memory(tmp, sizes, log)]
-            elif section == "multistack":
-                results["multistack"] = scenarios.multistack(tmp, repeats, log, stacks=stacks).model_dump(
+                results["gate"] = scenarios.gate_vs_checkov(tmp, sizes, repeats, env, log).model_dump(
                     mode="json"
                 )
+            elif section == "memory":
+                results["memory"] = [
+                    m.model_dump(mode="json") for m in scenarios.memory(tmp, sizes, env, log)
+                ]
+            elif section == "multistack":
+                results["multistack"] = scenarios.multistack(
+                    tmp, repeats, env, log, stacks=stacks
+                ).model_dump(mode="json")
             elif section == "agent":
-                results["agent"] = scenarios.agent(tmp, repeats, log, stacks=stacks).model_dump(mode="json")
+                results["agent"] = scenarios.agent(tmp, repeats, env, log, stacks=stacks).model_dump(
+                    mode="json"
+                )
             elif section == "profile":
                 from bench.profile import profile_gate
 
-                results["profile"] = profile_gate(tmp, max(sizes) if args.sizes else 700, log)
+                results["profile"] = profile_gate(tmp, max(sizes) if args.sizes else 700, env, log)
             results.setdefault("runs", {})[section] = {
                 "quick": args.quick,
                 "sizes": sizes,

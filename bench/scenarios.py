@@ -17,11 +17,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from bench.generate import commit_stack_change, copy_policies, write_hcl, write_multistack_repo, write_program
-from bench.measure import Run, bench_env, best_of, growth_exponent, linear_fit, run
+from bench.measure import Run, best_of, growth_exponent, linear_fit, run
+from bench.spec import UNIT_SIZE
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[1]
 Log = Callable[[str], None]
+Env = dict[str, str]
 
 
 def gitops_bin() -> str:
@@ -79,6 +81,24 @@ def checkov_summary(stdout_file: Path) -> dict[str, Any]:
         for key in totals:
             totals[key] += int(summary.get(key, 0) or 0)
     return totals
+
+
+# --- bytecode warm-up -----------------------------------------------------------------------------
+
+
+def warm_bytecode(tmp: Path, env: Env, log: Log) -> list[Run]:
+    """Fill the bytecode cache: one small gate run, one Checkov run and one mock evaluation, untimed.
+
+    The evaluation worker runs with PYTHONDONTWRITEBYTECODE=1 (compliance/evaluate.py), so the
+    modules only it imports (pulumi_aws resource modules) are cached by bench.mock_eval instead.
+    """
+    log("warming the bytecode cache")
+    ws = prepare(tmp, UNIT_SIZE)
+    return [
+        run(gate_cmd(ws.program, tmp / "warm.json"), cwd=ws.root, env=env),
+        run(checkov_cmd(ws.hcl), cwd=ws.root, env=env),
+        run([sys.executable, "-m", "bench.mock_eval", str(ws.root / ws.program)], cwd=REPO, env=env),
+    ]
 
 
 # --- gate vs Checkov -------------------------------------------------------------------------------
@@ -145,9 +165,8 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 3) if a is not None and b else None
 
 
-def gate_vs_checkov(tmp: Path, sizes: Sequence[int], repeats: int, log: Log) -> GateResult:
+def gate_vs_checkov(tmp: Path, sizes: Sequence[int], repeats: int, env: Env, log: Log) -> GateResult:
     """Time the gate and Checkov on the same estate at each size, interleaved, best of `repeats`."""
-    env = bench_env()
     results: list[SizeResult] = []
     for n in sizes:
         ws = prepare(tmp, n)
@@ -220,9 +239,8 @@ class MemoryResult(BaseModel):
     stamp: dict[str, Any] = Field(default_factory=dict)
 
 
-def memory(tmp: Path, sizes: Sequence[int], log: Log) -> list[MemoryResult]:
+def memory(tmp: Path, sizes: Sequence[int], env: Env, log: Log) -> list[MemoryResult]:
     """One sampled run of each tool per size: largest process (ru_maxrss) and summed tree RSS."""
-    env = bench_env()
     out: list[MemoryResult] = []
     for n in sizes:
         ws = prepare(tmp, n) if not (tmp / f"ws-{n}").is_dir() else _existing(tmp, n)
@@ -261,12 +279,11 @@ class MultiStackResult(BaseModel):
 
 
 def multistack(
-    tmp: Path, repeats: int, log: Log, *, stacks: int = 20, changed: str = "svc-01"
+    tmp: Path, repeats: int, env: Env, log: Log, *, stacks: int = 20, changed: str = "svc-01"
 ) -> MultiStackResult:
     """A 20-stack Git repo, one commit changing `changed`; full check vs --changed-since, interleaved."""
     repo = write_multistack_repo(tmp / "multistack", stacks=stacks, policies=REPO / "policies")
     commit_stack_change(repo, changed)
-    env = bench_env()
     all_out, changed_out = tmp / "ms-all.json", tmp / "ms-changed.json"
     base = [gitops_bin(), "check", "stacks", "--format", "json"]
     all_runs: list[Run] = []
@@ -320,7 +337,9 @@ class AgentResult(BaseModel):
     stamp: dict[str, Any] = Field(default_factory=dict)
 
 
-def agent(tmp: Path, repeats: int, log: Log, *, stacks: int = 20, changed: str = "svc-01") -> AgentResult:
+def agent(
+    tmp: Path, repeats: int, env: Env, log: Log, *, stacks: int = 20, changed: str = "svc-01"
+) -> AgentResult:
     """Warm-up sync, then `repeats` idle cycles, then `repeats` cycles each after a one-stack commit."""
     repo = write_multistack_repo(tmp / "agent-repo", stacks=stacks, policies=REPO / "policies")
     state = tmp / "agent-state"
@@ -335,7 +354,6 @@ def agent(tmp: Path, repeats: int, log: Log, *, stacks: int = 20, changed: str =
         "--state-dir",
         str(state),
     ]
-    env = bench_env()
     started = stamp()
     log("agent: warm-up sync")
     warm = run(cmd, cwd=tmp, env=env)

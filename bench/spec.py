@@ -65,7 +65,7 @@ KINDS: dict[str, tuple[str, str]] = {
 TF_RENAMES: dict[str, dict[str, str]] = {
     "s3_sse": {"rules": "rule"},
     "dynamodb_table": {"attributes": "attribute"},
-    "lambda_function": {"code": "filename"},
+    "lambda_function": {"code": "filename", "name": "function_name"},
 }
 """Pulumi input name -> Terraform argument/block name, where they differ."""
 

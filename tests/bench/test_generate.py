@@ -80,6 +80,7 @@ def test_hcl_has_the_same_resources_and_settings(tmp_path: Path) -> None:
     sg = blocks[("aws_security_group", "sg_0003")]
     assert [b["from_port"] for b in sg["ingress"]] == [[443], [22]]
     assert blocks[("aws_lambda_function", "fn_0000")]["filename"] == ["lambda_function_payload.zip"]
+    assert blocks[("aws_lambda_function", "fn_0000")]["function_name"] == ["bench-fn-0000"]
     assert blocks[("aws_iam_role", "fn_role_0000")]["assume_role_policy"][0].startswith("${jsonencode(")
 
 
