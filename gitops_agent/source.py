@@ -6,14 +6,19 @@ working tree someone may be editing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import shutil
 import tarfile
+import time
+import uuid
 from pathlib import Path
 
 import git
 from pydantic import BaseModel
+
+EXPORT_MARKER = ".gitops-export-complete"
 
 
 class SourceError(Exception):
@@ -48,10 +53,13 @@ def sync_mirror(repo: str, cache_dir: Path) -> git.Repo:
     try:
         if not (path / "HEAD").exists():
             cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            shutil.rmtree(tmp, ignore_errors=True)
-            git.Repo.clone_from(url, tmp, mirror=True)
-            tmp.rename(path)
+            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")  # unique: agents may race
+            try:
+                git.Repo.clone_from(url, tmp, mirror=True)
+                with contextlib.suppress(OSError):  # another agent finished its clone first
+                    tmp.rename(path)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
             return git.Repo(path)
         mirror = git.Repo(path)
         mirror.git.fetch("--prune", "--force", "origin")
@@ -107,26 +115,32 @@ def changed_paths(mirror: git.Repo, old: str, new: str) -> list[str]:
 def export_commit(mirror: git.Repo, sha: str, checkouts_dir: Path) -> Path:
     """A clean, read-only-by-convention tree of exactly `sha` (reused if already exported)."""
     dest = checkouts_dir / sha
-    if (dest / ".gitops-export-complete").exists():
+    if (dest / EXPORT_MARKER).exists():
         return dest
-    tmp = checkouts_dir / f".{sha}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    buffer = io.BytesIO()
-    mirror.archive(buffer, sha, format="tar")
-    buffer.seek(0)
-    with tarfile.open(fileobj=buffer) as tar:
-        tar.extractall(tmp, filter="data")
-    (tmp / ".gitops-export-complete").write_text(sha + "\n")
-    shutil.rmtree(dest, ignore_errors=True)
-    tmp.rename(dest)
+    tmp = checkouts_dir / f".{sha}.{uuid.uuid4().hex}.tmp"  # unique: agents sharing a state dir may race
+    try:
+        tmp.mkdir(parents=True)
+        buffer = io.BytesIO()
+        mirror.archive(buffer, sha, format="tar")
+        buffer.seek(0)
+        with tarfile.open(fileobj=buffer) as tar:
+            tar.extractall(tmp, filter="data")
+        (tmp / EXPORT_MARKER).write_text(sha + "\n")
+        if dest.exists() and not (dest / EXPORT_MARKER).exists():
+            shutil.rmtree(dest, ignore_errors=True)  # a partial export left by a crash
+        with contextlib.suppress(OSError):  # another agent exported the same commit first
+            tmp.rename(dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
 
-def prune_exports(checkouts_dir: Path, keep: set[str]) -> None:
-    """Delete exported trees of commits not in `keep`."""
+def prune_exports(checkouts_dir: Path, keep: set[str], *, older_than: float = 3600.0) -> None:
+    """Delete exported trees of commits not in `keep` that are older than `older_than` seconds
+    (recent ones may be in use by another agent sharing the state dir)."""
     if not checkouts_dir.exists():
         return
+    cutoff = time.time() - older_than
     for child in checkouts_dir.iterdir():
-        if child.is_dir() and child.name not in keep:
+        if child.is_dir() and child.name not in keep and child.stat().st_mtime < cutoff:
             shutil.rmtree(child, ignore_errors=True)

@@ -121,3 +121,33 @@ def test_agent_cli_once_exit_codes(
     assert main([*base, "--branch", "nope"]) == 2
     assert "nope" in capsys.readouterr().err
     assert main([*base[:2], str(tmp_path / "missing"), *base[3:]]) == 2
+
+
+def test_policies_change_re_evaluates_and_records_unchanged(
+    repo: git.Repo,
+    make_reconciler: Callable[..., Reconciler],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("COLUMNS", "300")
+    root = Path(repo.working_dir)
+    agent = make_reconciler(root, stacks_dir="stacks/d")
+    assert agent.cycle().ok
+    with (root / "policies" / "enforcement.yaml").open("a") as f:
+        f.write("# reviewed\n")
+    rev = commit_all(repo, "policies: comment")
+    result = agent.cycle()
+    assert [(o.project, o.action) for o in result.outcomes] == [("d", "unchanged")]
+    state = agent.journal.get("d", "dev")
+    assert state is not None and state.revision == rev and state.status == "applied"
+    assert [h.action for h in agent.journal.history("d")] == ["applied", "unchanged"]
+    assert main(["status", "--state-dir", str(agent.cfg.state_dir)]) == 0
+    assert main(["history", "--state-dir", str(agent.cfg.state_dir)]) == 0
+    table = capsys.readouterr().out
+    assert "unchanged" in table and "policies: comment" in table
+
+
+def test_status_without_journal_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status", "--state-dir", str(tmp_path / "none")]) == 2
+    assert main(["history", "--state-dir", str(tmp_path / "none"), "--format", "json"]) == 2
+    assert "no agent journal" in capsys.readouterr().err
