@@ -328,7 +328,8 @@ def render_table(report: Report, console: Console) -> None:
             continue
         table = Table(show_header=True, header_style="bold", expand=False)
         for column in ("Level", "Check", "Resource", "Type", "Location", "Title"):
-            table.add_column(column, overflow="fold")
+            keep_whole = column in ("Level", "Check", "Location")  # never split a path:line
+            table.add_column(column, overflow="fold", no_wrap=keep_whole)
         for f in sorted(failed, key=lambda f: (f.level != "mandatory", f.check_id, f.resource)):
             table.add_row(
                 Text(f.level, style=_LEVEL_STYLE.get(f.level, "")),
