@@ -416,6 +416,9 @@ _VERDICT_LINE = {
 
 def _verdict_detail(report: Report) -> str:
     s = report.summary
+    if not report.stacks:
+        expired = len(_waivers(report).get("expired") or [])
+        return "no stack is affected by this change" + (f", {expired} expired waivers" if expired else "")
     n_stacks = s.get("stacks", len(report.stacks))
     parts = [f"{n_stacks} stack{'s' if n_stacks != 1 else ''}"]
     errors = sum(1 for st in report.stacks if st.error)
@@ -488,7 +491,9 @@ def _stack_errors_section(report: Report) -> _Section | None:
     )
 
 
-def _stacks_section(report: Report) -> _Section:
+def _stacks_section(report: Report) -> _Section | None:
+    if not report.stacks:
+        return None
     head = (
         "### Stacks\n\n| Stack | Env | Path | Resources | Failed | Advisory | Waived | Passed | Status |\n"
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n"

@@ -232,6 +232,12 @@ def test_markdown_passes_clean_report() -> None:
     assert r.verdict(Report(stacks=[stack])) == "passed"
 
 
+def test_markdown_when_no_stack_is_affected() -> None:
+    md = r.render_markdown(Report(summary={"stacks": 0, "policies": {"source": "abc", "differs": []}}))
+    assert "✅ **gitops check passed**: no stack is affected by this change." in md
+    assert "### Stacks" not in md
+
+
 def test_markdown_expired_waiver_fails() -> None:
     stack = StackReport(project="p", path="stacks/p", env="dev", resources=1)
     rep = Report(stacks=[stack], summary={"waivers": {"expired": [{"check": "CKV_AWS_1", "resource": "b"}]}})
