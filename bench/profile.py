@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import run
-from bench.scenarios import Env, Log, prepare, stamp
+from bench.scenarios import REPO, Env, Log, prepare, stamp
 
 OUT = Path(__file__).resolve().parent / "out"
 IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
@@ -123,7 +123,23 @@ def profile_gate(tmp: Path, resources: int, env: Env, log: Log) -> dict[str, Any
         text=True,
         check=False,
     ).stderr
+    phase_runs: dict[str, Any] = {}
+    for label, extra in (("sequential", []), ("checkov warmed during evaluation", ["--overlap"])):
+        log(f"profile: pipeline phases, {label}")
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.phases", str(root), str(program), *extra],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        lines = done.stdout.strip().splitlines()
+        phase_runs[label] = (
+            json.loads(lines[-1]) if done.returncode == 0 and lines else {"error": done.stderr[-500:]}
+        )
     result: dict[str, Any] = {
+        "phases_s": phase_runs,
         "resources": resources,
         "stamp": started,
         "parent_run": parent.model_dump(),
