@@ -23,6 +23,7 @@ import json
 import re
 import types
 import typing
+import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -120,7 +121,9 @@ def args_class(token: str) -> type | None:
     module = parts[1].split("/")[0]
     module = f"{module}_" if module in ("lambda",) else module
     try:
-        mod = importlib.import_module("pulumi_aws" if module == "index" else f"pulumi_aws.{module}")
+        with warnings.catch_warnings():  # importing a module warns about its deprecated resources
+            warnings.simplefilter("ignore", DeprecationWarning)
+            mod = importlib.import_module("pulumi_aws" if module == "index" else f"pulumi_aws.{module}")
     except ImportError:
         return None
     resource_cls = getattr(mod, parts[2], None)

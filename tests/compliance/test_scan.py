@@ -1,0 +1,116 @@
+"""scan(): Checkov's terraform_plan runner in-process over bridged plans -> Findings per stack."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compliance.bridge import to_terraform_plan
+from compliance.model import Resource, SourcePosition, StackGraph
+from compliance.scan import scan
+
+
+def res(token: str, name: str, inputs: dict[str, Any], line: int, **kw: Any) -> Resource:
+    urn = f"urn:pulumi:dev::p::pulumi:pulumi:Stack${token}::{name}"
+    return Resource(
+        urn=urn,
+        type=token,
+        name=name,
+        id=kw.pop("id", f"{name}-id"),
+        inputs=inputs,
+        outputs={**inputs, "arn": f"arn:aws:mock:::{name}"},
+        source=SourcePosition(file="stacks/p/__main__.py", line=line),
+        **kw,
+    )
+
+
+def stack(project: str, *resources: Resource) -> StackGraph:
+    return StackGraph(project=project, path=f"stacks/{project}", env="dev", resources=list(resources))
+
+
+@pytest.fixture(scope="module")
+def two_stacks() -> tuple[StackGraph, StackGraph]:
+    bucket = res("aws:s3/bucket:Bucket", "data", {"bucket": "data-b"}, 10, id="data-b")
+    versioning = res(
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "data-versioning",
+        {"bucket": "data-b", "versioningConfiguration": {"status": "Enabled"}},
+        11,
+        property_dependencies={"bucket": [bucket.urn]},
+    )
+    bare = res("aws:s3/bucket:Bucket", "bare", {"bucket": "bare-b"}, 20, id="bare-b")
+    inner = res("aws:ebs/volume:Volume", "disk", {"availabilityZone": "us-east-1a", "size": 1}, 5)
+    inner = inner.model_copy(
+        update={"source": None, "source_inner": SourcePosition(file="components/disk.py", line=7)}
+    )
+    return stack("storage", bucket, versioning, bare), stack("compute", inner)
+
+
+@pytest.fixture(scope="module")
+def results(two_stacks: tuple[StackGraph, StackGraph]) -> dict[tuple[str, str], list[Any]]:
+    return scan([(g, to_terraform_plan(g)) for g in two_stacks])
+
+
+def find(findings: list[Any], check_id: str, resource: str) -> Any:
+    return next(f for f in findings if f.check_id == check_id and f.resource == resource)
+
+
+def test_results_are_keyed_by_project_and_env(results: dict[tuple[str, str], list[Any]]) -> None:
+    assert set(results) == {("storage", "dev"), ("compute", "dev")}
+    assert {f.resource for f in results[("storage", "dev")]} == {"data", "bare"}  # no versioning checks
+    assert {f.resource for f in results[("compute", "dev")]} == {"disk"}
+
+
+def test_graph_checks_see_connected_resources(results: dict[tuple[str, str], list[Any]]) -> None:
+    storage = results[("storage", "dev")]
+    assert find(storage, "CKV_AWS_21", "data").result == "passed"  # versioning via separate resource
+    assert find(storage, "CKV_AWS_21", "bare").result == "failed"
+    assert find(storage, "CKV2_AWS_6", "bare").result == "failed"  # a CKV2 graph check ran
+
+
+def test_findings_carry_pulumi_identity_and_source(results: dict[tuple[str, str], list[Any]]) -> None:
+    bare = find(results[("storage", "dev")], "CKV_AWS_18", "bare")
+    assert (bare.type, bare.file, bare.line) == ("aws:s3/bucket:Bucket", "stacks/p/__main__.py", 20)
+    assert bare.title == "Ensure the S3 bucket has access logging enabled"
+    disk = find(results[("compute", "dev")], "CKV_AWS_3", "disk")
+    assert (disk.result, disk.file, disk.line) == ("failed", "components/disk.py", 7)  # source_inner
+    assert disk.severity == "MEDIUM"  # from the fallback map: OSS Checkov checks carry none
+
+
+def test_check_ids_filter_and_external_checks(tmp_path: Path) -> None:
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "__init__.py").write_text("")
+    (checks / "ebs_size.py").write_text(
+        "from checkov.common.models.enums import CheckCategories, CheckResult\n"
+        "from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck\n\n"
+        "class EbsSize(BaseResourceCheck):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(name='EBS volumes are at least 10 GiB', id='CKV_ORG_901',\n"
+        "                         categories=[CheckCategories.GENERAL_SECURITY],\n"
+        "                         supported_resources=['aws_ebs_volume'])\n\n"
+        "    def scan_resource_conf(self, conf):\n"
+        "        return CheckResult.PASSED if conf.get('size', [0])[0] >= 10 else CheckResult.FAILED\n\n"
+        "check = EbsSize()\n"
+    )
+    small = res("aws:ebs/volume:Volume", "small", {"availabilityZone": "us-east-1a", "size": 1}, 3)
+    big = res("aws:ebs/volume:Volume", "big", {"availabilityZone": "us-east-1a", "size": 50}, 4)
+    graph = stack("vols", small, big)
+    found = scan(
+        [(graph, to_terraform_plan(graph))],
+        external_checks_dirs=[checks],
+        check_ids=["CKV_ORG_901", "CKV_AWS_3"],
+    )[("vols", "dev")]
+    assert {(f.check_id, f.resource, f.result) for f in found} == {
+        ("CKV_ORG_901", "small", "failed"),
+        ("CKV_ORG_901", "big", "passed"),
+        ("CKV_AWS_3", "small", "failed"),
+        ("CKV_AWS_3", "big", "failed"),
+    }
+
+
+def test_a_stack_without_aws_resources_gets_an_empty_list() -> None:
+    empty = stack("empty", res("random:index/randomPet:RandomPet", "pet", {}, 1))
+    assert scan([(empty, to_terraform_plan(empty))]) == {("empty", "dev"): []}
