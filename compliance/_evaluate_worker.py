@@ -174,7 +174,8 @@ def mock_outputs(
     token: str, name: str, urn: str, inputs: dict[str, Any], cls: type | None, region: str
 ) -> tuple[str, dict[str, Any]]:
     """(id, outputs) for a custom resource: the inputs echoed plus id/arn/name-like attributes."""
-    digest = short_hash(urn)
+    full = hashlib.sha256(urn.encode()).hexdigest()  # one hash per resource, sliced for every value
+    digest, h10, h13, h16 = full[:7], full[:10], full[:13], full[:16]
     declared = _STRING_OUTPUTS.get(cls) if cls is not None else None
     if cls is not None and declared is None:
         declared = _STRING_OUTPUTS[cls] = _string_outputs(cls)
@@ -188,7 +189,7 @@ def mock_outputs(
         phys = autoname
     arn = mock_arn(token, phys, region)
     host = f"{phys}.{digest}.{region}.{module}.amazonaws.com"
-    api = f"{short_hash(urn, 10)}.execute-api.{region}.amazonaws.com"
+    api = f"{h10}.execute-api.{region}.amazonaws.com"
     generated: dict[str, str] = {
         "arn": arn,
         "name": phys,
@@ -196,25 +197,22 @@ def mock_outputs(
         "functionName": phys,
         "qualifiedArn": f"{arn}:$LATEST",
         "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
-        "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT}:{short_hash(urn, 10)}",
+        "executionArn": f"arn:aws:execute-api:{region}:{ACCOUNT}:{h10}",
         "endpoint": host,
         "address": host,
         "dnsName": host,
         "url": f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{phys}"
         if module == "sqs"
-        else f"https://{short_hash(urn, 16)}.lambda-url.{region}.on.aws/",
+        else f"https://{h16}.lambda-url.{region}.on.aws/",
         "apiEndpoint": f"https://{api}",
         "invokeUrl": f"https://{api}/{inputs.get('stageName') or '$default'}",
-        "domainName": f"d{short_hash(urn, 13)}.cloudfront.net"
-        if module == "cloudfront"
-        else f"{short_hash(urn, 10)}.{module}.amazonaws.com",
-        "hostedZoneId": "Z" + short_hash(urn, 13).upper(),
-        "zoneId": "Z" + short_hash("zone" + urn, 13).upper(),
+        "domainName": f"d{h13}.cloudfront.net" if module == "cloudfront" else f"{h10}.{module}.amazonaws.com",
+        "hostedZoneId": "Z" + h13.upper(),
+        "zoneId": "Z" + full[13:26].upper(),
         "bucketDomainName": f"{phys}.s3.amazonaws.com",
         "bucketRegionalDomainName": f"{phys}.s3.{region}.amazonaws.com",
-        "keyId": f"{short_hash(urn, 8)}-{short_hash('k' + urn, 4)}-{short_hash('e' + urn, 4)}"
-        f"-{short_hash('y' + urn, 4)}-{short_hash('i' + urn, 12)}",
-        "rootResourceId": short_hash(urn, 10),
+        "keyId": f"{full[:8]}-{full[8:12]}-{full[12:16]}-{full[16:20]}-{full[20:32]}",
+        "rootResourceId": h10,
         "repositoryUrl": f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/{phys}",
     }
     outputs = dict(inputs)

@@ -274,34 +274,42 @@ def evaluate_many(
 
     pending = list(ordered)
     running: dict[Future[StackGraph], Project] = {}
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    slots = max(1, jobs)
+    with ThreadPoolExecutor(max_workers=slots) as pool:
         while pending or running:
+            progressed = False
             for project in list(pending):
+                if len(running) >= slots:
+                    break
                 deps = [d for d in project.depends_on if d in names]
                 if any(d not in results for d in deps):
                     continue
                 pending.remove(project)
+                progressed = True
                 failed = [d for d in deps if results[d].error]
                 if failed:
-                    root = _relative(project.path, repo_root.resolve() if repo_root else None)
-                    finish(
-                        StackGraph(
-                            project=project.name,
-                            path=root,
-                            env=env,
-                            error=f"dependency {failed[0]} failed to evaluate",
-                        )
-                    )
-                    continue
-                if len(running) < max(1, jobs):
-                    running[pool.submit(run, project)] = project
+                    finish(_failed_dependency(project, env, failed[0], repo_root))
                 else:
-                    pending.insert(0, project)
-                    break
+                    running[pool.submit(run, project)] = project
             if not running:
+                if not progressed:  # cannot happen after topological_order; never spin
+                    raise RuntimeError(f"cannot schedule {[p.name for p in pending]}")
                 continue
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                running.pop(future)
-                finish(future.result())
+                project = running.pop(future)
+                try:
+                    graph = future.result()
+                except Exception as exc:  # evaluate_project reports program errors itself
+                    graph = _failed(project, env, f"evaluation failed: {exc}", repo_root)
+                finish(graph)
     return [results[p.name] for p in ordered]
+
+
+def _failed(project: Project, env: str, error: str, repo_root: Path | None) -> StackGraph:
+    root = Path(repo_root).resolve() if repo_root is not None else git_toplevel(project.path)
+    return StackGraph(project=project.name, path=_relative(project.path, root), env=env, error=error)
+
+
+def _failed_dependency(project: Project, env: str, dependency: str, repo_root: Path | None) -> StackGraph:
+    return _failed(project, env, f"dependency {dependency} failed to evaluate", repo_root)
