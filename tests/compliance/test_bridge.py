@@ -131,7 +131,8 @@ def test_property_dependencies_become_references_and_leave_the_planned_values() 
     plan = to_terraform_plan(graph(bucket, key, sse)).plan
     address = "aws_s3_bucket_server_side_encryption_configuration.sse"
 
-    assert planned(plan, address) == {"rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms"}]}]}
+    default = {"sse_algorithm": "aws:kms"}
+    assert planned(plan, address) == {"rule": [{"apply_server_side_encryption_by_default": [default]}]}
     assert expressions(plan, address) == {
         "bucket": {"references": ["aws_s3_bucket.logs.id", "aws_s3_bucket.logs"]},
         "rule": [
