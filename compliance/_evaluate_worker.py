@@ -171,16 +171,24 @@ _STRING_OUTPUTS: dict[type, set[str]] = {}
 
 
 def mock_outputs(
-    token: str, name: str, urn: str, inputs: dict[str, Any], cls: type | None, region: str
+    token: str,
+    name: str,
+    urn: str,
+    inputs: dict[str, Any],
+    cls: type | None,
+    region: str,
+    physical: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """(id, outputs) for a custom resource: the inputs echoed plus id/arn/name-like attributes."""
+    """(id, outputs) for a custom resource: the inputs echoed plus id/arn/name-like attributes.
+
+    `physical` is the cloud name when known (a read of an existing resource by id)."""
     full = hashlib.sha256(urn.encode()).hexdigest()  # one hash per resource, sliced for every value
     digest, h10, h13, h16 = full[:7], full[:10], full[:13], full[:16]
     declared = _STRING_OUTPUTS.get(cls) if cls is not None else None
     if cls is not None and declared is None:
         declared = _STRING_OUTPUTS[cls] = _string_outputs(cls)
     _, module, kind = _type_parts(token)
-    autoname = f"{name}-{digest}"
+    autoname = physical or f"{name}-{digest}"
     phys = next(
         (inputs[key] for key in ("name", "bucket", "functionName") if isinstance(inputs.get(key), str)),
         autoname,
@@ -559,9 +567,13 @@ def make_monitor(evaluation: Evaluation) -> Any:
                     "secretOutputNames": sorted(k for k, v in found.items() if v == SECRET),
                 }
             else:
-                state = struct_to_py(request.properties)
-                state.setdefault("id", request.id)
-            return resource_pb2.ReadResourceResponse(urn=urn, properties=to_struct(state))
+                cls = evaluation.positions.classes.get(request.type)
+                props = struct_to_py(request.properties)
+                _, state = mock_outputs(
+                    request.type, request.name, urn, props, cls, evaluation.region, physical=request.id
+                )
+                state["id"] = request.id
+            return resource_pb2.ReadResourceResponse(urn=urn, id=request.id, properties=to_struct(state))
 
         def RegisterResourceOutputs(self, request: Any) -> Any:
             outputs = sanitize(struct_to_py(request.outputs), evaluation.placeholders)

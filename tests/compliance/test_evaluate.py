@@ -299,3 +299,27 @@ def test_worker_secret_placeholder_matches_the_model_and_worker_avoids_pydantic(
     probe = "import sys, compliance._evaluate_worker; print('pydantic' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_reads_invokes_providers_and_runtime_information() -> None:
+    graph = evaluate_project(PROGRAMS / "reads", "dev", repo_root=REPO)
+    assert graph.error is None
+    assert [r.name for r in graph.resources] == ["named", "existing-policy", "west", "regional"]  # no read
+    assert by_name(graph, "named").inputs == {
+        "bucket": "reads-dev-123456789012",
+        "tags": {"org": "organization", "preview": "True"},
+    }
+    policy = by_name(graph, "existing-policy")
+    existing = "urn:pulumi:dev::reads::pulumi:pulumi:Stack$aws:s3/bucket:Bucket::existing"
+    assert policy.inputs == {
+        "bucket": "my-existing-bucket",
+        "policy": '{"Resource": "arn:aws:s3:::my-existing-bucket/*"}',
+    }
+    assert policy.property_dependencies == {"bucket": [existing], "policy": [existing]}
+    west = by_name(graph, "west")
+    assert west.type == "pulumi:providers:aws" and west.inputs["region"] == "us-west-2"
+    regional = by_name(graph, "regional")
+    assert regional.provider == f"{west.urn}::{west.id}"
+    assert regional.inputs == {"name": "queue-us-east-1"}
+    assert graph.outputs == {"zones": ["us-east-1a", "us-east-1b", "us-east-1c"], "literal_secret": SECRET}
+    assert "literal-secret-value" not in graph.model_dump_json()
