@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from compliance.model import StackGraph
 from gitops_agent import source
-from gitops_agent.changes import directly_affected, reconcile_order
+from gitops_agent.changes import directly_affected, reconcile_order, upstream_of
 from gitops_agent.digest import plan_digest
 from gitops_agent.engines import Engine, EngineError, TransientEngineError
 from gitops_agent.journal import Action, HistoryEntry, Journal, StackState, Status
@@ -400,7 +400,8 @@ class Reconciler:
         states = {p.name: self.journal.get(p.name, cfg.env) for p in projects}
         dirs = {p.name: relative_dir(p, checkout) for p in projects}
         changed = {p.name: self.changed_since_base(mirror, states[p.name], head.sha) for p in projects}
-        order = reconcile_order(projects, directly_affected(dirs, changed))
+        upstream = {p.name: upstream_of(projects, p.name) for p in projects}
+        order = reconcile_order(projects, directly_affected(dirs, changed, upstream=upstream))
         log("cycle.start", revision=head.sha[:12], stacks=[p.name for p in order])
 
         result = CycleResult(revision=head.sha)

@@ -24,16 +24,21 @@ def directly_affected(
     project_dirs: Mapping[str, str],
     changed: Mapping[str, list[str] | None],
     shared: Sequence[str] = SHARED_PATHS,
+    upstream: Mapping[str, Iterable[str]] | None = None,
 ) -> set[str]:
-    """Projects whose files (or shared paths) changed since their base revision.
+    """Projects whose files (or shared paths, or an upstream project's files) changed since their base.
 
-    `changed[name]` is the list of paths changed since that project's base, or None when it has no
-    usable base (never applied, or its base is no longer in history): then it is affected.
+    `changed[name]` is the list of paths changed since that project's base revision, or None when it
+    has no usable base (never applied, failed, or its base is no longer in history): then it is
+    affected. Counting upstream projects' directories (`upstream[name]`: the projects `name`
+    depends on, transitively) makes a dependent catch up even when the cycle that applied its
+    dependency was interrupted before reaching it.
     """
     out: set[str] = set()
     for name, directory in project_dirs.items():
         paths = changed.get(name)
-        if paths is None or touches(paths, directory, shared):
+        ups = [project_dirs[u] for u in (upstream or {}).get(name, ()) if u in project_dirs]
+        if paths is None or any(touches(paths, d, shared) for d in (directory, *ups)):
             out.add(name)
     return out
 

@@ -198,3 +198,42 @@ def test_drift_plan_only_compares_digests_and_remediates(
     assert state is not None and state.status == "applied" and state.plan_digest != applied.plan_digest
     assert check_drift(agent)[0].drifted is False
     assert agent.metrics.drifted._value.get() == 0
+
+
+class StopAfterEngine(PlanOnlyEngine):
+    """plan-only that asks the agent to stop right after applying one given stack (a SIGTERM stand-in)."""
+
+    def __init__(self, project: str, stop: threading.Event) -> None:
+        self.project, self.stop = project, stop
+
+    def apply(self, project_dir: Path, graph: StackGraph) -> ApplyResult:
+        result = super().apply(project_dir, graph)
+        if graph.project == self.project:
+            self.stop.set()
+        return result
+
+
+def test_interrupted_cycle_does_not_lose_dependents(
+    repo: git.Repo, make_reconciler: Callable[..., Reconciler]
+) -> None:
+    root = Path(repo.working_dir)
+    stop = threading.Event()
+    agent = make_reconciler(root, engine=StopAfterEngine("a", stop), stop=stop)
+    agent.cycle()
+    stop.clear()
+    assert agent.cycle().ok  # finishes the first sync (b, c, d)
+    write_stack(root, "a", "2")
+    change = commit_all(repo, "a: version 2")
+    interrupted = agent.cycle()
+    assert interrupted.stopped and [(o.project, o.action) for o in interrupted.outcomes] == [("a", "applied")]
+    stop.clear()
+    resumed = agent.cycle()
+    # a is at the head already; b and c were evaluated against its old outputs and must catch up.
+    # b's tag carries a's bucket name (changed); c's carries b's topic name (same): unchanged.
+    assert [(o.project, o.action) for o in resumed.outcomes] == [("b", "applied"), ("c", "unchanged")]
+    assert {s.project: s.revision == change for s in agent.journal.states()} == {
+        "a": True,
+        "b": True,
+        "c": True,
+        "d": False,
+    }

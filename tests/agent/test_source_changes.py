@@ -64,6 +64,19 @@ def test_touches_and_direct_selection() -> None:
     assert directly_affected(dirs, changed) == {"b", "d"}
 
 
+def test_a_dependent_catches_up_on_its_upstream_changes() -> None:
+    # An interrupted cycle applied a (its base is now the head) but never reached b: b's own base
+    # is older and the diff since then touches only a's directory.
+    dirs = {"a": "stacks/a", "b": "stacks/b", "d": "stacks/d"}
+    changed: dict[str, list[str] | None] = {
+        "a": [],
+        "b": ["stacks/a/__main__.py"],
+        "d": ["stacks/a/__main__.py"],
+    }
+    assert directly_affected(dirs, changed) == set()
+    assert directly_affected(dirs, changed, upstream={"b": ["a"], "a": [], "d": []}) == {"b"}
+
+
 def test_reconcile_order_adds_dependents_in_topological_order() -> None:
     projects = [
         Project(name="c", path=Path("stacks/c"), depends_on=["b"]),
