@@ -237,3 +237,31 @@ def test_interrupted_cycle_does_not_lose_dependents(
         "c": True,
         "d": False,
     }
+
+
+def test_loop_checks_drift_every_interval_and_remediates(
+    repo: git.Repo, make_reconciler: Callable[..., Reconciler], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gitops_agent.agent import run
+
+    agent = make_reconciler(
+        Path(repo.working_dir),
+        stacks_dir="stacks/d",
+        once=False,
+        interval=0.1,
+        drift_interval=0.1,
+        auto_remediate=True,
+    )
+    assert agent.cycle().ok
+    monkeypatch.setenv("FIXTURE_D_SUFFIX", "-tooling-changed")
+    loop = threading.Thread(target=run, args=(agent,))
+    loop.start()
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and "remediated" not in [h.action for h in agent.journal.history("d")]:
+        time.sleep(0.2)
+    agent.stop.set()
+    loop.join(timeout=60)
+    actions = [h.action for h in agent.journal.history("d")]
+    assert actions[:3] == ["applied", "drifted", "remediated"]
+    state = agent.journal.get("d", "dev")
+    assert state is not None and state.status == "applied"
