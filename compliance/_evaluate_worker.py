@@ -401,6 +401,7 @@ class Evaluation:
         self.root = Path(request["root"])
         self.placeholders = frozenset(request.get("placeholders") or [])
         self.stack_outputs: dict[str, Any] = request.get("stack_outputs") or {}
+        self.provider_regions: dict[str, str] = {}
         self.positions = Positions()
         self.resources: dict[str, tuple[int, dict[str, Any]]] = {}
         self.outputs: dict[str, Any] = {}
@@ -424,6 +425,10 @@ class Evaluation:
         if not frame.pc.uri:
             return None
         return {"file": self.relative(frame.pc.uri), "line": frame.pc.line}
+
+    def region_for(self, provider_ref: str) -> str:
+        """The region of an explicit AWS provider reference (`urn::id`), else the stack's."""
+        return self.provider_regions.get(provider_ref, self.region) if provider_ref else self.region
 
     def resolve_reference(self, name: str) -> dict[str, Any]:
         """Outputs of a referenced stack `<org>/<project>/<env>`, by full or shorter key."""
@@ -549,7 +554,10 @@ def make_monitor(evaluation: Evaluation) -> Any:
             outputs: dict[str, Any] = {}
             if request.custom:
                 cls = evaluation.positions.classes.get(request.type)
-                rid, outputs = mock_outputs(request.type, request.name, urn, raw, cls, evaluation.region)
+                region = evaluation.region_for(request.provider)
+                rid, outputs = mock_outputs(request.type, request.name, urn, raw, cls, region)
+                if request.type == "pulumi:providers:aws" and isinstance(raw.get("region"), str):
+                    evaluation.provider_regions[f"{urn}::{rid}"] = raw["region"]
             evaluation.record(request, urn, raw, rid, outputs, bool(request.custom))
             return resource_pb2.RegisterResourceResponse(urn=urn, id=rid, object=to_struct(outputs))
 
@@ -570,7 +578,13 @@ def make_monitor(evaluation: Evaluation) -> Any:
                 cls = evaluation.positions.classes.get(request.type)
                 props = struct_to_py(request.properties)
                 _, state = mock_outputs(
-                    request.type, request.name, urn, props, cls, evaluation.region, physical=request.id
+                    request.type,
+                    request.name,
+                    urn,
+                    props,
+                    cls,
+                    evaluation.region_for(request.provider),
+                    physical=request.id,
                 )
                 state["id"] = request.id
             return resource_pb2.ReadResourceResponse(urn=urn, id=request.id, properties=to_struct(state))
@@ -587,7 +601,7 @@ def make_monitor(evaluation: Evaluation) -> Any:
             if request.tok == "pulumi:pulumi:getResource":
                 return super().Invoke(request)
             args = sanitize_for_call(struct_to_py(request.args))
-            ret = mock_call(request.tok, args, evaluation.region)
+            ret = mock_call(request.tok, args, evaluation.region_for(request.provider))
             return resource_pb2.ResourceInvokeResponse(**{"return": to_struct(ret)})
 
     return RecordingMonitor(_NoMocks())

@@ -320,6 +320,31 @@ def test_reads_invokes_providers_and_runtime_information() -> None:
     assert west.type == "pulumi:providers:aws" and west.inputs["region"] == "us-west-2"
     regional = by_name(graph, "regional")
     assert regional.provider == f"{west.urn}::{west.id}"
-    assert regional.inputs == {"name": "queue-us-east-1"}
+    assert regional.inputs == {"name": "queue-us-west-2"}  # get_region with the explicit provider
+    assert regional.outputs["arn"] == "arn:aws:sqs:us-west-2:123456789012:queue-us-west-2"
     assert graph.outputs == {"zones": ["us-east-1a", "us-east-1b", "us-east-1c"], "literal_secret": SECRET}
     assert "literal-secret-value" not in graph.model_dump_json()
+
+
+def test_independent_projects_run_concurrently(tmp_path: Path) -> None:
+    # Each program waits (up to 60 s) for the other to start: only concurrent evaluation finishes fast.
+    rendezvous = tmp_path / "rendezvous"
+    rendezvous.mkdir()
+    program = (
+        "import pathlib, time\n"
+        "import pulumi\n\n"
+        "here = pathlib.Path(pulumi.Config().require('dir'))\n"
+        "(here / pulumi.get_project()).touch()\n"
+        "deadline = time.monotonic() + 60\n"
+        "while len(list(here.iterdir())) < 2 and time.monotonic() < deadline:\n"
+        "    time.sleep(0.05)\n"
+        "pulumi.export('met', len(list(here.iterdir())) == 2)\n"
+    )
+    for name in ("left", "right"):
+        write_program(tmp_path / name, program, name=name, config=f"config:\n  {name}:dir: {rendezvous}\n")
+    projects = [Project(name=n, path=tmp_path / n) for n in ("left", "right")]
+    graphs = evaluate_many(projects, "dev", jobs=2, timeout=90, repo_root=tmp_path)
+    assert [(g.project, g.error, g.outputs) for g in graphs] == [
+        ("left", None, {"met": True}),
+        ("right", None, {"met": True}),
+    ]

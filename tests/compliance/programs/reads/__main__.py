@@ -4,7 +4,6 @@ import pulumi
 import pulumi_aws as aws
 
 identity = aws.get_caller_identity()
-region = aws.get_region_output()
 zones = aws.get_availability_zones(state="available")
 existing = aws.s3.Bucket.get("existing", "my-existing-bucket")
 
@@ -19,6 +18,7 @@ aws.s3.BucketPolicy(
     policy=existing.arn.apply(lambda arn: json.dumps({"Resource": f"{arn}/*"})),
 )
 west = aws.Provider("west", region="us-west-2")
+region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(provider=west))
 aws.sqs.Queue(
     "regional",
     name=region.name.apply(lambda name: f"queue-{name}"),
