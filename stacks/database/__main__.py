@@ -3,6 +3,7 @@
 import pulumi
 from platform_components import (
     AuroraPostgresServerless,
+    BackupPlan,
     EncryptionKey,
     PrivateNetwork,
     SecureTable,
@@ -44,6 +45,13 @@ database = AuroraPostgresServerless(
     min_capacity=config.get_float("dbMinCapacity") or 0.5,
     max_capacity=config.get_float("dbMaxCapacity") or 4.0,
     backup_retention_days=config.get_int("dbBackupRetentionDays") or 7,
+)
+
+BackupPlan(
+    "data",
+    resource_arns=[orders.arn, database.cluster.arn],
+    kms_key_arn=key.arn,
+    retention_days=config.get_int("backupRetentionDays") or 35,
 )
 
 pulumi.export("tableName", orders.name)

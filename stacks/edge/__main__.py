@@ -20,11 +20,13 @@ key = EncryptionKey(
     "edge",
     description=f"{settings.resource_name('edge')}: site content, WAF logs",
     cloudfront_distributions=True,
+    # S3 server access logs and CloudFront standard logs are written to the KMS-encrypted logs bucket.
+    service_principals=["logging.s3.amazonaws.com", "delivery.logs.amazonaws.com"],
 )
-# S3 server access logging and CloudFront standard logging only deliver to SSE-S3 buckets.
+# CloudFront standard logging delivers with ACLs, so the logs bucket keeps them enabled.
 logs = SecureBucket(
     "logs",
-    kms_key_arn=None,
+    kms_key_arn=key.arn,
     object_ownership="BucketOwnerPreferred",
     expiration_days=settings.log_retention_days,
 )

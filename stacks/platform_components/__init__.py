@@ -5,6 +5,7 @@ short list of components.
 """
 
 from platform_components.aurora_postgres import AuroraPostgresServerless
+from platform_components.backup import BackupPlan
 from platform_components.cdn import SecureDistribution
 from platform_components.dynamodb_table import SecureTable
 from platform_components.http_api import HttpApi
@@ -20,6 +21,7 @@ from platform_components.waf import EdgeWebAcl
 
 __all__ = [
     "AuroraPostgresServerless",
+    "BackupPlan",
     "EdgeWebAcl",
     "EncryptedLogGroup",
     "EncryptedQueue",

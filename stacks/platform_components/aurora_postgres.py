@@ -89,11 +89,13 @@ class AuroraPostgresServerless(pulumi.ComponentResource):
         parameters = aws.rds.ClusterParameterGroup(
             name,
             family=family,
-            description=f"{cluster_identifier}: TLS only, connection logging",
+            description=f"{cluster_identifier}: TLS only, connection, DDL and slow query logging",
             parameters=[
                 aws.rds.ClusterParameterGroupParameterArgs(name="rds.force_ssl", value="1"),
                 aws.rds.ClusterParameterGroupParameterArgs(name="log_connections", value="1"),
                 aws.rds.ClusterParameterGroupParameterArgs(name="log_disconnections", value="1"),
+                aws.rds.ClusterParameterGroupParameterArgs(name="log_statement", value="ddl"),
+                aws.rds.ClusterParameterGroupParameterArgs(name="log_min_duration_statement", value="1000"),
             ],
             opts=child,
         )

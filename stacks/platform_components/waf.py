@@ -12,6 +12,7 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesKnownBadInputsRuleSet",
     "AWSManagedRulesAmazonIpReputationList",
 )
+ANONYMOUS_IP_GROUP = "AWSManagedRulesAnonymousIpList"
 
 
 def _visibility(metric: str) -> aws.wafv2.WebAclVisibilityConfigArgs:
@@ -28,7 +29,8 @@ def _rule_visibility(metric: str) -> aws.wafv2.WebAclRuleVisibilityConfigArgs:
 
 class EdgeWebAcl(pulumi.ComponentResource):
     """Knobs: `rate_limit` (requests per 5 minutes per IP, default 2000), `scope` (CLOUDFRONT,
-    which must be deployed in us-east-1), `kms_key_arn` and `log_retention_days` for WAF logs."""
+    which must be deployed in us-east-1), `block_anonymous_ips` (True: the AnonymousIpList group,
+    VPNs/Tor/hosting providers), `kms_key_arn` and `log_retention_days` for WAF logs."""
 
     web_acl: aws.wafv2.WebAcl
     arn: pulumi.Output[str]
@@ -41,6 +43,7 @@ class EdgeWebAcl(pulumi.ComponentResource):
         log_retention_days: int,
         rate_limit: int = 2000,
         scope: str = "CLOUDFRONT",
+        block_anonymous_ips: bool = True,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("platform:edge:EdgeWebAcl", name, None, opts)
@@ -59,7 +62,9 @@ class EdgeWebAcl(pulumi.ComponentResource):
                 ),
                 visibility_config=_rule_visibility(group),
             )
-            for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1)
+            for priority, group in enumerate(
+                [*MANAGED_RULE_GROUPS, *([ANONYMOUS_IP_GROUP] if block_anonymous_ips else [])], start=1
+            )
         ]
         rules.append(
             aws.wafv2.WebAclRuleArgs(

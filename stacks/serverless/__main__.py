@@ -65,6 +65,8 @@ api = HttpApi(
     log_retention_days=settings.log_retention_days,
     throttling_burst_limit=config.get_int("apiBurstLimit") or 50,
     throttling_rate_limit=config.get_float("apiRateLimit") or 100.0,
+    jwt_issuer=config.get("jwtIssuer"),
+    jwt_audience=config.get_object("jwtAudience") or [],
 )
 
 subscribe("orders-worker", orders_queue, worker.function, batch_size=10)

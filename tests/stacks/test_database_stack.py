@@ -30,8 +30,10 @@ def test_aurora_cluster_is_serverless_v2_encrypted_iam_auth_managed_secret(stack
     key_arn = graph.outputs["kmsKeyArn"]
     assert cluster["engine"] == "aurora-postgresql"
     assert cluster["engineMode"] == "provisioned"
-    assert cluster["serverlessv2ScalingConfiguration"]["minCapacity"] == 0.5
-    assert cluster["serverlessv2ScalingConfiguration"]["maxCapacity"] >= 1
+    assert cluster["serverlessv2ScalingConfiguration"] == {
+        "minCapacity": 0.5,
+        "maxCapacity": {"dev": 2, "prod": 8}[env],
+    }
     assert cluster["storageEncrypted"] is True
     assert cluster["kmsKeyId"] == key_arn
     assert cluster["iamDatabaseAuthenticationEnabled"] is True
@@ -59,6 +61,32 @@ def test_aurora_instances_are_private_serverless_with_encrypted_insights(stack_g
         assert instance["performanceInsightsKmsKeyId"] == key_arn
         assert instance["autoMinorVersionUpgrade"] is True
         assert instance["monitoringInterval"] == 60
+
+
+def test_cluster_parameters_force_tls_and_log_connections_ddl_and_slow_queries(stack_graph):
+    graph = stack_graph("database", "dev")
+    group = graph.one("aws:rds/clusterParameterGroup:ClusterParameterGroup", "orders-db")
+    assert group["family"] == "aurora-postgresql16"
+    parameters = {p["name"]: p["value"] for p in group["parameters"]}
+    assert parameters == {
+        "rds.force_ssl": "1",
+        "log_connections": "1",
+        "log_disconnections": "1",
+        "log_statement": "ddl",
+        "log_min_duration_statement": "1000",
+    }
+
+
+def test_table_and_cluster_are_in_an_encrypted_aws_backup_plan(stack_graph):
+    graph = stack_graph("database", "dev")
+    outputs = graph.outputs
+    selection = graph.one("aws:backup/selection:Selection", "data")
+    cluster_arn = "arn:aws:rds:us-east-1:123456789012:orders-db"  # the cluster's mock ARN
+    assert selection["resources"] == [outputs["tableArn"], cluster_arn]
+    assert graph.one("aws:backup/vault:Vault", "data")["kmsKeyArn"] == outputs["kmsKeyArn"]
+    (rule,) = graph.one("aws:backup/plan:Plan", "data")["rules"]
+    assert rule["lifecycle"]["deleteAfter"] == 35
+    assert rule["schedule"].startswith("cron(")
 
 
 def test_database_reachable_only_on_5432_from_inside_the_vpc(stack_graph):

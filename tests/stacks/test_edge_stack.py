@@ -101,6 +101,7 @@ def test_waf_uses_managed_rule_groups_a_rate_limit_and_logs(stack_graph):
         "AWSManagedRulesCommonRuleSet",
         "AWSManagedRulesKnownBadInputsRuleSet",
         "AWSManagedRulesAmazonIpReputationList",
+        "AWSManagedRulesAnonymousIpList",
     }
     rate = next(r for r in acl["rules"] if "rateBasedStatement" in r["statement"])
     assert rate["statement"]["rateBasedStatement"] == {"limit": 2000, "aggregateKeyType": "IP"}
@@ -128,18 +129,14 @@ def test_every_bucket_blocks_public_access_is_versioned_encrypted_and_lifecycled
         )
         assert graph.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", name)["rules"]
         assert "acl" not in graph.one("aws:s3/bucket:Bucket", name)
-    sse = graph.one(
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "site"
-    )
-    default = sse["rules"][0]["applyServerSideEncryptionByDefault"]
-    assert default == {
-        "sseAlgorithm": "aws:kms",
-        "kmsMasterKeyId": "arn:aws:kms:us-east-1:123456789012:key/edge-key-id",
-    }
-    logs_sse = graph.one(
-        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "logs"
-    )
-    assert logs_sse["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
+    sse_type = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    for name in buckets:
+        (rule,) = graph.one(sse_type, name)["rules"]
+        assert rule["applyServerSideEncryptionByDefault"] == {
+            "sseAlgorithm": "aws:kms",
+            "kmsMasterKeyId": "arn:aws:kms:us-east-1:123456789012:key/edge-key-id",
+        }
+        assert rule["bucketKeyEnabled"] is True
     logging = graph.one("aws:s3/bucketLogging:BucketLogging", "site")
     assert logging["targetBucket"] == "logs-id"
     distribution = graph.one(DISTRIBUTION, "site")
@@ -158,3 +155,8 @@ def test_kms_key_lets_cloudfront_decrypt_only_for_this_accounts_distributions(st
         statement["Condition"]["StringLike"]["AWS:SourceArn"]
         == "arn:aws:cloudfront::123456789012:distribution/*"
     )
+    services = next(
+        s for s in json.loads(key["policy"])["Statement"] if s["Sid"] == "ServicesUseForThisAccount"
+    )
+    assert services["Principal"] == {"Service": ["delivery.logs.amazonaws.com", "logging.s3.amazonaws.com"]}
+    assert services["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}

@@ -122,8 +122,15 @@ def test_http_api_proxies_to_lambda_with_throttling_and_encrypted_access_logs(st
     assert integration["integrationType"] == "AWS_PROXY"
     assert integration["payloadFormatVersion"] == "2.0"
     assert integration["integrationUri"].endswith(f"function:serverless-{env}-orders-api")
-    routes = {r["inputs"]["routeKey"] for r in graph.of_type("aws:apigatewayv2/route:Route")}
-    assert routes == {"POST /orders", "GET /orders/{id}"}
+    routes = {r["inputs"]["routeKey"]: r["inputs"] for r in graph.of_type("aws:apigatewayv2/route:Route")}
+    assert set(routes) == {"POST /orders", "GET /orders/{id}"}
+    authorizer = graph.one("aws:apigatewayv2/authorizer:Authorizer", "orders")
+    assert authorizer["authorizerType"] == "JWT"
+    assert authorizer["jwtConfiguration"]["issuer"].startswith("https://")
+    assert authorizer["jwtConfiguration"]["audiences"] == ["orders-api"]
+    for route in routes.values():
+        assert route["authorizationType"] == "JWT"
+        assert route["authorizerId"] == "orders-id"  # the authorizer's mock id
     stage = graph.one("aws:apigatewayv2/stage:Stage", "orders")
     log_arn = stage["accessLogSettings"]["destinationArn"]
     log_group = next(

@@ -28,6 +28,8 @@ REQUIRED_TYPES = {
         "aws:ec2/securityGroup:SecurityGroup",
         "aws:ec2/vpc:Vpc",
         "aws:ec2/subnet:Subnet",
+        "aws:backup/plan:Plan",
+        "aws:backup/selection:Selection",
     },
     "serverless": {
         "aws:kms/key:Key",
