@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import orgpolicy_support as s
+from policies.sibling import load_sibling
+
+if TYPE_CHECKING:
+    import orgpolicy_support as s
+else:  # by path: this directory's helpers, never a same-named module loaded from elsewhere
+    s = load_sibling(__file__, "orgpolicy_support")
+
 
 # Security policies whose minimum is TLS 1.2 or newer: TLSv1.2_2018, TLSv1.2_2019, TLSv1.2_2021,
 # TLSv1.2_2025, TLSv1.3_2025, ... (the default certificate forces TLSv1, so it fails).

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import orgpolicy_support as s
+from policies.sibling import load_sibling
+
+if TYPE_CHECKING:
+    import orgpolicy_support as s
+else:  # by path: this directory's helpers, never a same-named module loaded from elsewhere
+    s = load_sibling(__file__, "orgpolicy_support")
+
 
 KMS_SSE = {"aws:kms", "aws:kms:dsse"}
 

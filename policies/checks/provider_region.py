@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import orgpolicy_support as s
 from checkov.common.bridgecrew.severities import Severities
 from checkov.common.models.enums import CheckCategories
 from checkov.terraform.checks.provider.base_check import BaseProviderCheck
 from checkov.terraform.checks.provider.registry import provider_registry
+
+from policies.sibling import load_sibling
+
+if TYPE_CHECKING:
+    import orgpolicy_support as s
+else:  # by path: this directory's helpers, never a same-named module loaded from elsewhere
+    s = load_sibling(__file__, "orgpolicy_support")
 
 
 class ProviderRegion(BaseProviderCheck):

@@ -145,6 +145,27 @@ def test_checkov_native_loader_after_ours_keeps_the_later_directory(repo: Path, 
     load_checks(repo / "policies" / "checks")
     base = materialize_policies(repo, "base", tmp_path / "base")
     resource_registry.load_external_checks(str(base / "checks"))
-    got = scan_plan(tmp_path, lambda_and_queue(), ["CKV_ORG_11"])
-    assert got == {"CKV_ORG_11 aws_lambda_function.fn": "FAILED"}
+    got = scan_plan(tmp_path, lambda_and_queue(), ["CKV_ORG_11", "CKV_ORG_4"])
+    # CKV_ORG_4's file is unchanged; only the working tree's helper module was weakened.
+    assert got == {"CKV_ORG_11 aws_lambda_function.fn": "FAILED", "CKV_ORG_4 aws_sqs_queue.q": "FAILED"}
     set_env(None)
+
+
+def test_load_sibling_imports_the_helper_next_to_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import types
+
+    from policies.sibling import load_sibling
+
+    stale = types.ModuleType("orgpolicy_support")
+    stale.VALUE = "working tree"  # type: ignore[attr-defined]
+    monkeypatch.setitem(__import__("sys").modules, "orgpolicy_support", stale)
+    for name, value in (("rev", "rev"), ("other", "other")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "orgpolicy_support.py").write_text(f"VALUE = {value!r}\n")
+    assert load_sibling(str(tmp_path / "rev" / "check.py"), "orgpolicy_support").VALUE == "rev"
+    assert load_sibling(str(tmp_path / "other" / "check.py"), "orgpolicy_support").VALUE == "other"
+    # Same path, new content (the agent checks out a new commit in place): the new content is used.
+    (tmp_path / "rev" / "orgpolicy_support.py").write_text("VALUE = 'next commit'\n")
+    assert load_sibling(str(tmp_path / "rev" / "check.py"), "orgpolicy_support").VALUE == "next commit"
