@@ -113,16 +113,28 @@ def git(root: Path, *args: str) -> str:
     return subprocess.run(cmd, cwd=root, check=True, capture_output=True, text=True).stdout.strip()
 
 
+ADVISORY_ENFORCEMENT = """# Benchmark repository: every check runs and is reported, none blocks
+# (default: advisory), so the agent applies every stack and an idle cycle
+# really is idle. Same checks, same cost.
+default: advisory
+"""
+
+
 def write_multistack_repo(
-    root: Path, *, stacks: int = 20, units: int = 1, policies: Path | None = None
+    root: Path, *, stacks: int = 20, units: int = 1, policies: Path | None = None, advisory: bool = True
 ) -> MultiStack:
-    """A Git repository (branch main, one commit) with `stacks` projects of `units`*14 resources each."""
+    """A Git repository (branch main, one commit) with `stacks` projects of `units`*14 resources each.
+
+    `policies` is copied in; with `advisory`, its enforcement.yaml makes every check advisory.
+    """
     deps = stack_dependencies(stacks)
     root.mkdir(parents=True, exist_ok=True)
     for name, on in deps.items():
         write_stack(root, name, on, units=units)
     if policies is not None:
-        copy_policies(policies, root)
+        target = copy_policies(policies, root)
+        if target is not None and advisory:
+            (target / "enforcement.yaml").write_text(ADVISORY_ENFORCEMENT)
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", f"{stacks} stacks of {units * UNIT_SIZE} resources")

@@ -118,6 +118,8 @@ def test_multistack_repo_and_one_stack_commit(tmp_path: Path) -> None:
         in (repo.project_dir("svc-05") / "__main__.py").read_text()
     )
     assert repo.depends_on["svc-10"] == []
+    enforcement = yaml.safe_load((repo.root / "policies" / "enforcement.yaml").read_text())
+    assert enforcement == {"default": "advisory"}
 
     commit_stack_change(repo, "svc-01")
     changed = git(repo.root, "diff", "--name-only", "HEAD~1", "HEAD").splitlines()
