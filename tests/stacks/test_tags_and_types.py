@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 from platform_components.tagging import accepts_tags, merge_tags
 
 from .conftest import RUNNER, STACKS
@@ -114,3 +115,24 @@ def test_missing_required_config_fails_with_one_line_naming_the_stack(tmp_path):
     )
     assert proc.returncode != 0
     assert "stack database/dev: missing config database:owner" in proc.stderr
+
+
+# Pulumi modules whose LocalStack endpoint key differs from the module name.
+ENDPOINT_KEY = {"cloudwatch": "cloudwatchlogs"}
+
+
+@pytest.mark.parametrize("project", ["database", "serverless", "edge"])
+def test_dev_config_points_every_service_the_program_uses_at_localstack(stack_graph, project):
+    graph = stack_graph(project, "dev")
+    used = {
+        ENDPOINT_KEY.get(module, module)
+        for module in (r["type"].split(":")[1].split("/")[0] for r in graph.resources if r["custom"])
+    }
+    config = yaml.safe_load((STACKS / project / "Pulumi.dev.yaml").read_text())["config"]
+    (endpoints,) = config["aws:endpoints"]
+    assert used - {"index"} <= set(endpoints), used - set(endpoints)
+    assert set(endpoints.values()) == {"http://localhost:4566"}
+    assert config["aws:accessKey"] == "test" and config["aws:secretKey"] == "test"
+    assert config["aws:s3UsePathStyle"] is True and config["aws:skipCredentialsValidation"] is True
+    prod = yaml.safe_load((STACKS / project / "Pulumi.prod.yaml").read_text())["config"]
+    assert [k for k in prod if k.startswith("aws:")] == ["aws:region"]
