@@ -64,18 +64,26 @@ def value_to_py(value: Any) -> Any:
     return None
 
 
-def sanitize(value: Any, placeholders: frozenset[str] = frozenset()) -> Any:
-    """Wire-form value -> JSON-safe graph value: secrets -> SECRET, unknowns -> None, refs -> URN."""
+def sanitize(
+    value: Any, placeholders: frozenset[str] = frozenset(), relative: Callable[[str], str] | None = None
+) -> Any:
+    """Wire-form value -> JSON-safe graph value: secrets -> SECRET, unknowns -> None, refs -> URN.
+
+    Strings that contain a secret config placeholder are masked too (a plain `config.get` of a
+    secure key). File assets/archives become `{"path": <relative>, "hash": <sha256>}`.
+    """
     if isinstance(value, str):
         if value == UNKNOWN:
             return None
-        return SECRET if value in placeholders else value
+        if placeholders and any(p in value for p in placeholders):
+            return SECRET
+        return value
     if isinstance(value, list):
-        return [sanitize(v, placeholders) for v in value]
+        return [sanitize(v, placeholders, relative) for v in value]
     if isinstance(value, dict):
         sig = value.get(SIG)
         if sig is None:
-            return {k: sanitize(value[k], placeholders) for k in sorted(value)}
+            return {k: sanitize(value[k], placeholders, relative) for k in sorted(value)}
         if sig == SECRET_SIG:
             return SECRET
         if sig == RESOURCE_SIG:
@@ -83,11 +91,36 @@ def sanitize(value: Any, placeholders: frozenset[str] = frozenset()) -> Any:
         if sig == OUTPUT_SIG:
             if value.get("secret"):
                 return SECRET
-            return sanitize(value.get("value"), placeholders)
+            return sanitize(value.get("value"), placeholders, relative)
         if sig in (ASSET_SIG, ARCHIVE_SIG):
-            return {k: sanitize(v, placeholders) for k, v in sorted(value.items()) if k != SIG}
+            out = {k: sanitize(v, placeholders, relative) for k, v in sorted(value.items()) if k != SIG}
+            if isinstance(out.get("path"), str):
+                out["hash"] = content_hash(out["path"])
+                if relative is not None:
+                    out["path"] = relative(out["path"])
+            return out
         return None
     return value
+
+
+_HASHES: dict[str, str | None] = {}
+
+
+def content_hash(path: str) -> str | None:
+    """sha256 of a file, or of a directory's files (names and contents, sorted); None if missing."""
+    if path not in _HASHES:
+        target = Path(path)
+        digest = hashlib.sha256()
+        if target.is_file():
+            digest.update(target.read_bytes())
+        elif target.is_dir():
+            for file in sorted(p for p in target.rglob("*") if p.is_file()):
+                digest.update(file.relative_to(target).as_posix().encode() + b"\0" + file.read_bytes())
+        else:
+            _HASHES[path] = None
+            return None
+        _HASHES[path] = digest.hexdigest()
+    return _HASHES[path]
 
 
 def mask_keys(props: dict[str, Any], names: Any) -> dict[str, Any]:
@@ -448,7 +481,7 @@ class Evaluation:
         source = self.position(frames[1]) if len(frames) > 1 else None
         inner = self.position(frames[0]) if frames else None
         secret_names = list(request.additionalSecretOutputs)
-        inputs = mask_keys(sanitize(raw, self.placeholders), secret_names)
+        inputs = mask_keys(sanitize(raw, self.placeholders, self.relative), secret_names)
         provider = request.provider or None
         resource = {
             "urn": urn,
@@ -461,7 +494,7 @@ class Evaluation:
             "depends_on": sorted(set(request.dependencies)),
             "protect": bool(request.protect),
             "inputs": inputs,
-            "outputs": mask_keys(sanitize(outputs, self.placeholders), secret_names),
+            "outputs": mask_keys(sanitize(outputs, self.placeholders, self.relative), secret_names),
             "property_dependencies": {
                 key: sorted(set(deps.urns))
                 for key, deps in sorted(request.propertyDependencies.items())
@@ -590,7 +623,7 @@ def make_monitor(evaluation: Evaluation) -> Any:
             return resource_pb2.ReadResourceResponse(urn=urn, id=request.id, properties=to_struct(state))
 
         def RegisterResourceOutputs(self, request: Any) -> Any:
-            outputs = sanitize(struct_to_py(request.outputs), evaluation.placeholders)
+            outputs = sanitize(struct_to_py(request.outputs), evaluation.placeholders, evaluation.relative)
             if request.urn == evaluation.stack_urn:
                 evaluation.outputs = outputs
             elif request.urn in evaluation.resources:

@@ -348,3 +348,39 @@ def test_independent_projects_run_concurrently(tmp_path: Path) -> None:
         ("left", None, {"met": True}),
         ("right", None, {"met": True}),
     ]
+
+
+def test_assets_are_repo_relative_with_content_hash_and_leaked_placeholders_masked(tmp_path: Path) -> None:
+    import hashlib
+
+    program = (
+        "import pulumi\n"
+        "import pulumi_aws as aws\n\n"
+        "token = pulumi.Config().get('token')  # plain read of a secure key: a leak\n"
+        "aws.lambda_.Function(\n"
+        "    'fn',\n"
+        "    role='arn:aws:iam::123456789012:role/r',\n"
+        "    runtime='python3.12',\n"
+        "    handler='handler.main',\n"
+        "    code=pulumi.AssetArchive({'handler.py': pulumi.FileAsset('src/handler.py')}),\n"
+        "    environment={'variables': {'AUTH': f'Bearer {token}'}},\n"
+        ")\n"
+    )
+    project = write_program(
+        tmp_path / "stacks" / "fn",
+        program,
+        name="fn",
+        config="config:\n  fn:token:\n    secure: v1:c2VjcmV0:AAAAtokenCipher==\n",
+    )
+    (project / "src").mkdir()
+    (project / "src" / "handler.py").write_text("def main(event, context):\n    return 1\n")
+    graph = evaluate_project(project, "dev", repo_root=tmp_path)
+    assert graph.error is None
+    function = by_name(graph, "fn")
+    digest = hashlib.sha256((project / "src" / "handler.py").read_bytes()).hexdigest()
+    assert function.inputs["code"] == {
+        "assets": {"handler.py": {"path": "stacks/fn/src/handler.py", "hash": digest}}
+    }
+    assert function.inputs["environment"] == {"variables": {"AUTH": SECRET}}
+    text = graph.model_dump_json()
+    assert placeholder_for("fn:token") not in text and "tokenCipher" not in text
