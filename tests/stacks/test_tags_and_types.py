@@ -97,13 +97,27 @@ def test_merge_tags_keeps_resource_tags_and_leaves_unknown_values_alone():
     assert merge_tags(defaults, object()) is None
 
 
-def test_missing_required_config_fails_with_one_line_naming_the_stack(tmp_path):
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda text: text.replace("  database:owner: platform-team\n", ""), "missing config database:owner"),
+        (
+            lambda text: text.replace("database:logRetentionDays: 30", "database:logRetentionDays: 45"),
+            "config logRetentionDays=45 is not a CloudWatch value",
+        ),
+        (
+            lambda text: text.replace("database:logRetentionDays: 30", "database:logRetentionDays: soon"),
+            "config database:logRetentionDays must be int",
+        ),
+    ],
+)
+def test_bad_config_fails_with_one_line_naming_the_stack(tmp_path, edit, message):
     project = tmp_path / "database"
     shutil.copytree(STACKS / "database", project, ignore=shutil.ignore_patterns("__pycache__"))
     config = project / "Pulumi.dev.yaml"
-    config.write_text(
-        "\n".join(line for line in config.read_text().splitlines() if "database:owner" not in line)
-    )
+    edited = edit(config.read_text())
+    assert edited != config.read_text()
+    config.write_text(edited)
     refs = tmp_path / "refs.json"
     refs.write_text("{}")
     proc = subprocess.run(
@@ -114,7 +128,7 @@ def test_missing_required_config_fails_with_one_line_naming_the_stack(tmp_path):
         check=False,
     )
     assert proc.returncode != 0
-    assert "stack database/dev: missing config database:owner" in proc.stderr
+    assert f"stack database/dev: {message}" in proc.stderr
 
 
 # Pulumi modules whose LocalStack endpoint key differs from the module name.
