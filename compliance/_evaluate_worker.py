@@ -712,7 +712,7 @@ def main(argv: list[str]) -> int:
     program_dir = request["program_dir"]
     os.chdir(request["cwd"])
     sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]
-    sys.path.insert(0, program_dir)
+    sys.path[:0] = list(dict.fromkeys([program_dir, request["cwd"]]))  # program dir, then project dir
     graph = run(request)
     Path(out_path).write_text(json.dumps(graph, sort_keys=False))
     return 0
