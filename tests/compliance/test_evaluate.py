@@ -384,3 +384,15 @@ def test_assets_are_repo_relative_with_content_hash_and_leaked_placeholders_mask
     assert function.inputs["environment"] == {"variables": {"AUTH": SECRET}}
     text = graph.model_dump_json()
     assert placeholder_for("fn:token") not in text and "tokenCipher" not in text
+
+
+def test_exception_inside_apply_names_the_callback_line(tmp_path: Path) -> None:
+    program = (
+        "import pulumi\n"
+        "import pulumi_aws as aws\n\n"
+        "queue = aws.sqs.Queue('q')\n"
+        "queue.arn.apply(lambda arn: arn.split(':')[99])\n"
+    )
+    write_program(tmp_path / "bad_apply", program, name="bad-apply")
+    graph = evaluate_project(tmp_path / "bad_apply", "dev", repo_root=tmp_path)
+    assert graph.error == "bad_apply/__main__.py:5: IndexError: list index out of range"
