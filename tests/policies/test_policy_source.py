@@ -169,3 +169,29 @@ def test_load_sibling_imports_the_helper_next_to_the_check(
     # Same path, new content (the agent checks out a new commit in place): the new content is used.
     (tmp_path / "rev" / "orgpolicy_support.py").write_text("VALUE = 'next commit'\n")
     assert load_sibling(str(tmp_path / "rev" / "check.py"), "orgpolicy_support").VALUE == "next commit"
+
+
+@pytest.mark.slow
+def test_gate_with_policies_from_ignores_the_prs_weakened_check_and_waiver(repo: Path) -> None:
+    from compliance.evaluate import evaluate_project
+    from compliance.gate import check_with_policies
+
+    graph = evaluate_project(
+        Path(__file__).parent / "programs" / "noncompliant", "dev", repo_root=REPO_POLICIES.parent
+    )
+    assert graph.error is None
+    weaken(repo)
+    load_checks(repo / "policies" / "checks")  # the working tree's checks were loaded first
+
+    def memory_finding(policies_from: str | None) -> tuple[str, dict[str, str] | None, dict[str, object]]:
+        report = check_with_policies([graph], "dev", repo_root=repo, policies_from=policies_from)
+        [finding] = [f for f in report.stacks[0].findings if f.check_id == "CKV_ORG_11"]
+        return finding.result, finding.waiver, report.summary["policies"]
+
+    result, waiver, source = memory_finding("base")
+    assert (result, waiver) == ("failed", None)
+    assert source["source"] == "base"
+    assert "policies/waivers.yaml" in source["differs"]  # type: ignore[operator]
+
+    result, waiver, _ = memory_finding(None)  # judged by the PR's own policies: weakened check passes
+    assert result == "passed"
