@@ -191,8 +191,8 @@ def to_terraform_plan(graph: StackGraph) -> BridgedPlan:
     for resource, tf_type in kept:
         address = by_urn[resource.urn]
         name = address.split(".", 1)[1]
-        cls = mapping.args_class(resource.type)
-        schema = mapping.fields(cls, tf_type) if cls is not None else {}
+        key = mapping.args_key(resource.type)
+        schema = mapping.fields(key, tf_type) if key is not None else {}
         values: dict[str, Any] = {}
         expressions: dict[str, Any] = {}
         for prop, raw in resource.inputs.items():
@@ -200,7 +200,7 @@ def to_terraform_plan(graph: StackGraph) -> BridgedPlan:
                 continue
             field = schema.get(prop)
             tf_name = field.tf_name if field else mapping.camel_to_snake(prop)
-            value = mapping.to_tf_value(raw, field, tf_type)
+            value = mapping.to_tf_value(raw, field)
             deps = {by_urn[u] for u in _iter_dependencies(resource, prop) if u in by_urn}
             deps.discard(address)
             if value is None:

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import collections.abc
 import functools
+import gzip
 import importlib
+import importlib.util
 import json
 import re
 import types
 import typing
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -89,11 +92,11 @@ BLOCK_NAME_OVERRIDES: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class Field:
-    """How one Pulumi input property appears in Terraform."""
+    """How one Pulumi input property appears in Terraform (`nested`: args class key of a block)."""
 
     tf_name: str
     kind: Kind
-    nested: type | None = None
+    nested: str | None = None
 
 
 def camel_to_snake(name: str) -> str:
@@ -115,22 +118,18 @@ def singular(name: str) -> str:
 
 def args_class(token: str) -> type | None:
     """The `@pulumi.input_type` args class of a pulumi-aws resource token, or None if unknown."""
-    parts = token.split(":")
-    if len(parts) != 3 or parts[0] != "aws":
+    entry = resource_tokens().get(token)
+    if entry is None:
         return None
-    module = parts[1].split("/")[0]
-    module = f"{module}_" if module in ("lambda",) else module
-    try:
-        with warnings.catch_warnings():  # importing a module warns about its deprecated resources
-            warnings.simplefilter("ignore", DeprecationWarning)
-            mod = importlib.import_module("pulumi_aws" if module == "index" else f"pulumi_aws.{module}")
-    except ImportError:
-        return None
-    resource_cls = getattr(mod, parts[2], None)
-    home = importlib.import_module(resource_cls.__module__) if isinstance(resource_cls, type) else mod
+    with warnings.catch_warnings():  # importing a module warns about its deprecated resources
+        warnings.simplefilter("ignore", DeprecationWarning)
+        resource_cls = getattr(importlib.import_module(entry[0]), entry[1], None)
+        if not isinstance(resource_cls, type):
+            return None
+        home = importlib.import_module(resource_cls.__module__)
     # The resource's own args class is `<Name>Args`, or `<Name>InitArgs` when a nested block's args
     # class took that name (s3.BucketServerSideEncryptionConfiguration); both live in its module.
-    for candidate in (f"{parts[2]}InitArgs", f"{parts[2]}Args"):
+    for candidate in (f"{entry[1]}InitArgs", f"{entry[1]}Args"):
         cls = vars(home).get(candidate)
         if isinstance(cls, type) and _is_input_type(cls):
             return cls
@@ -173,23 +172,59 @@ def _classify(tp: Any) -> tuple[Kind, type | None]:
     return "scalar", None
 
 
-@functools.cache
-def fields(cls: type, tf_type: str = "") -> dict[str, Field]:
-    """Pulumi property name -> Terraform `Field` for an args (or nested args) class."""
+def class_key(cls: type) -> str:
+    """`pulumi_aws.s3._inputs:BucketVersioningArgs`: where an args class lives, importable again."""
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _class_of(key: str) -> type:
+    module, _, name = key.partition(":")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cls: type = getattr(importlib.import_module(module), name)
+    return cls
+
+
+def introspect(cls: type) -> dict[str, list[Any]]:
+    """Pulumi property -> [python name, kind, nested class key] read from an args class."""
     import pulumi._types as pulumi_types
 
-    py_names = pulumi_types.input_type_py_to_pulumi_names(cls)
     hints = pulumi_types.input_type_types(cls)
+    out: dict[str, list[Any]] = {}
+    for py_name, pulumi_name in pulumi_types.input_type_py_to_pulumi_names(cls).items():
+        kind, nested = _classify(hints.get(pulumi_name, Any))
+        out[pulumi_name] = [py_name, kind, class_key(nested) if nested is not None else None]
+    return out
+
+
+@functools.cache
+def raw_fields(key: str) -> dict[str, list[Any]]:
+    """The properties of an args class, from the generated schema file or by introspection."""
+    schema = generated_schema()
+    if schema is not None and key in schema["classes"]:
+        return dict(schema["classes"][key])
+    return introspect(_class_of(key))
+
+
+@functools.cache
+def fields(key: str, tf_type: str = "") -> dict[str, Field]:
+    """Pulumi property name -> Terraform `Field` for an args (or nested block args) class key."""
     renames = FIELD_RENAMES.get(tf_type, {})
     block_names = BLOCK_NAME_OVERRIDES.get(tf_type, {})
     out: dict[str, Field] = {}
-    for py_name, pulumi_name in py_names.items():
-        kind, nested = _classify(hints.get(pulumi_name, Any))
-        tf_name = py_name
-        if kind == "blocks":
-            tf_name = block_names.get(pulumi_name, singular(py_name))
+    for pulumi_name, (py_name, kind, nested) in raw_fields(key).items():
+        tf_name = block_names.get(pulumi_name, singular(py_name)) if kind == "blocks" else py_name
         out[pulumi_name] = Field(renames.get(pulumi_name, tf_name), kind, nested)
     return out
+
+
+def args_key(token: str) -> str | None:
+    """Class key of the args class of a pulumi-aws resource token (None: not a pulumi-aws resource)."""
+    schema = generated_schema()
+    if schema is not None and token in schema["types"]:
+        return typing.cast("str | None", schema["types"][token][1])
+    cls = args_class(token)
+    return class_key(cls) if cls is not None else None
 
 
 @functools.cache
@@ -214,6 +249,14 @@ def tf_type(token: str) -> str | None:
     """Terraform resource type of a pulumi-aws type token; None for other providers and non-resources."""
     if token in TYPE_OVERRIDES:
         return TYPE_OVERRIDES[token]
+    schema = generated_schema()
+    if schema is not None and token in schema["types"]:
+        return typing.cast("str", schema["types"][token][0])
+    return derive_tf_type(token)
+
+
+def derive_tf_type(token: str) -> str | None:
+    """`tf_type` by rule: module prefixes, then the first candidate some Checkov check knows."""
     parts = token.split(":")
     if len(parts) != 3 or parts[0] != "aws":
         return None
@@ -228,7 +271,7 @@ def tf_type(token: str) -> str | None:
     )
 
 
-def to_tf_value(value: Any, field: Field | None, tf_type: str = "") -> Any:
+def to_tf_value(value: Any, field: Field | None) -> Any:
     """Convert one registered Pulumi input value to its Terraform plan JSON shape."""
     if value is None or value == UNKNOWN:
         return None
@@ -236,31 +279,87 @@ def to_tf_value(value: Any, field: Field | None, tf_type: str = "") -> Any:
         return value
     if field.kind == "json" and isinstance(value, dict | list):
         return json.dumps(value)
-    if field.kind == "block" and field.nested is not None:
+    if field.kind in ("block", "blocks") and field.nested is not None:
         items = value if isinstance(value, list) else [value]
         return [to_tf_object(v, field.nested) for v in items if isinstance(v, dict)]
-    if field.kind == "blocks" and field.nested is not None and isinstance(value, list):
-        return [to_tf_object(v, field.nested) for v in value if isinstance(v, dict)]
     return value
 
 
-def to_tf_object(inputs: dict[str, Any], cls: type | None, tf_type: str = "") -> dict[str, Any]:
+def to_tf_object(inputs: dict[str, Any], key: str | None, tf_type: str = "") -> dict[str, Any]:
     """Convert a dict of Pulumi inputs (camelCase keys) to Terraform attributes (snake_case keys)."""
-    schema = fields(cls, tf_type) if cls is not None else {}
+    schema = fields(key, tf_type) if key is not None else {}
     out: dict[str, Any] = {}
-    for key, value in inputs.items():
-        if key.startswith("__"):
+    for name, value in inputs.items():
+        if name.startswith("__"):
             continue
-        field = schema.get(key)
-        converted = to_tf_value(value, field, tf_type)
+        field = schema.get(name)
+        converted = to_tf_value(value, field)
         if converted is None:
             continue
-        out[field.tf_name if field else camel_to_snake(key)] = converted
+        out[field.tf_name if field else camel_to_snake(name)] = converted
     return out
 
 
-def tf_name_of(token: str, tf_type_name: str, prop: str) -> str:
-    """Terraform attribute name of a top-level Pulumi input property."""
-    cls = args_class(token)
-    field = fields(cls, tf_type_name).get(prop) if cls is not None else None
-    return field.tf_name if field else camel_to_snake(prop)
+SCHEMA_FILE = Path(__file__).parent / "tf_schema" / "aws.json.gz"
+
+
+def installed_version() -> str:
+    """Version of the installed pulumi_aws (from its pulumi-plugin.json, without importing it)."""
+    spec = importlib.util.find_spec("pulumi_aws")
+    if spec is None or not spec.submodule_search_locations:
+        return ""
+    plugin = Path(next(iter(spec.submodule_search_locations))) / "pulumi-plugin.json"
+    return str(json.loads(plugin.read_text()).get("version", "")) if plugin.is_file() else ""
+
+
+@functools.cache
+def generated_schema() -> dict[str, Any] | None:
+    """The schema generated from pulumi_aws (see `generate_schema`), if it matches the installed one."""
+    if not SCHEMA_FILE.is_file():
+        return None
+    data: dict[str, Any] = json.loads(gzip.decompress(SCHEMA_FILE.read_bytes()))
+    return data if data.get("version") == installed_version() else None
+
+
+@functools.cache
+def resource_tokens() -> dict[str, tuple[str, str]]:
+    """Every pulumi-aws resource token -> (python module, class name), from its `_utilities` registry."""
+    spec = importlib.util.find_spec("pulumi_aws")
+    assert spec is not None and spec.origin is not None
+    text = Path(spec.origin).read_text()
+    match = re.search(r'resource_modules="""(.*?)"""', text, re.S)
+    modules = json.loads(match.group(1)) if match else []
+    return {token: (m["fqn"], name) for m in modules for token, name in m["classes"].items()}
+
+
+def generate_schema() -> dict[str, Any]:
+    """Walk every pulumi-aws resource's args classes: token -> (TF type, args key), key -> fields."""
+    types_: dict[str, list[Any]] = {}
+    classes: dict[str, dict[str, list[Any]]] = {}
+    pending: list[str] = []
+    for token in sorted(resource_tokens()):
+        cls = args_class(token)
+        tf = TYPE_OVERRIDES.get(token) or derive_tf_type(token)
+        key = class_key(cls) if cls is not None else None
+        types_[token] = [tf, key]
+        if key is not None:
+            pending.append(key)
+    while pending:
+        key = pending.pop()
+        if key in classes:
+            continue
+        classes[key] = introspect(_class_of(key))
+        pending += [nested for _, _, nested in classes[key].values() if nested and nested not in classes]
+    return {"version": installed_version(), "types": types_, "classes": classes}
+
+
+def write_schema(path: Path = SCHEMA_FILE) -> Path:
+    """Regenerate the schema file for the installed pulumi_aws (`python -m compliance.mapping`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(generate_schema(), sort_keys=True, separators=(",", ":")).encode()
+    path.write_bytes(gzip.compress(data, mtime=0))
+    return path
+
+
+if __name__ == "__main__":
+    print(write_schema())

@@ -217,3 +217,16 @@ def test_explicit_providers_go_to_provider_config_and_secrets_stay_masked() -> N
     }
     assert config["aws"]["expressions"] == {"region": {"constant_value": "us-east-1"}}
     assert bridged.addresses == {"aws.west": provider.urn}
+
+
+def test_generated_schema_matches_the_installed_pulumi_aws() -> None:
+    """compliance/tf_schema/aws.json.gz is current; regenerate with `python -m compliance.mapping`."""
+    schema = mapping.generated_schema()
+    assert schema is not None, f"stale or missing {mapping.SCHEMA_FILE}: python -m compliance.mapping"
+    assert set(schema["types"]) == set(mapping.resource_tokens())
+    sample = ("aws:s3/bucket:Bucket", "aws:cloudfront/distribution:Distribution", "aws:rds/instance:Instance")
+    for token in sample:
+        key = mapping.args_key(token)
+        assert key is not None
+        assert schema["classes"][key] == mapping.introspect(mapping._class_of(key))
+        assert schema["types"][token][0] == mapping.derive_tf_type(token) or token in mapping.TYPE_OVERRIDES
