@@ -18,7 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import scenarios
+from bench import markdown, scenarios
 from bench.machine import describe
 from bench.measure import bench_env
 
@@ -51,6 +51,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "uncached: every import compiles from source (this machine's default state)",
     )
     p.add_argument("--show", action="store_true", help="print the tables of the results file and exit")
+    p.add_argument("--markdown", action="store_true", help="print the results file as Markdown and exit")
     return p.parse_args(argv)
 
 
@@ -183,6 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         console = Console(width=160)
     if args.show:
         return report(load(args.out), console, err)
+    if args.markdown:
+        sys.stdout.write(markdown.render(load(args.out)))
+        return 0
     sections = args.only or [s for s in SECTIONS if s != "profile"]
     sizes = args.sizes or list(QUICK_SIZES if args.quick else FULL_SIZES)
     repeats = args.repeats or (1 if args.quick else 3)

@@ -156,6 +156,8 @@ class GateResult(BaseModel):
     checkov_exponent: float | None = None
     gate_fixed_s: float | None = None
     gate_marginal_ms_per_resource: float | None = None
+    gate_cpu_exponent: float | None = None
+    checkov_cpu_exponent: float | None = None
     checkov_fixed_s: float | None = None
     checkov_marginal_ms_per_resource: float | None = None
     commands: dict[str, str] = Field(default_factory=dict)
@@ -212,6 +214,10 @@ def gate_vs_checkov(tmp: Path, sizes: Sequence[int], repeats: int, env: Env, log
         fit = linear_fit(*zip(*gate_pts, strict=True))
         if fit:
             out.gate_fixed_s, out.gate_marginal_ms_per_resource = round(fit[0], 2), round(1000 * fit[1], 2)
+    for attr, pick in (("gate_cpu_exponent", "gate_runs"), ("checkov_cpu_exponent", "checkov_runs")):
+        cpu_pts = [(s.resources, b.cpu_s) for s in results if (b := best(getattr(s, pick)))]
+        if len(cpu_pts) >= 2:
+            setattr(out, attr, _round(growth_exponent(*zip(*cpu_pts, strict=True))))
     if len(ck_pts) >= 2:
         out.checkov_exponent = _round(growth_exponent(*zip(*ck_pts, strict=True)))
         fit = linear_fit(*zip(*ck_pts, strict=True))

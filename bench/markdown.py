@@ -1,0 +1,144 @@
+"""Results as Markdown tables, for docs/benchmarks.md (`python -m bench.run --markdown`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _f(x: Any, fmt: str = "{:.2f}") -> str:
+    return "-" if x is None else fmt.format(x)
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    return [_row(header), _row(["---:"] * len(header)), *(_row(r) for r in rows)]
+
+
+def _cpu(runs: list[dict[str, Any]]) -> float | None:
+    good = [r for r in runs if r["exit_code"] in (0, 1) and not r.get("error")]
+    return min(good, key=lambda r: r["wall_s"])["cpu_s"] if good else None
+
+
+def machine_lines(m: dict[str, Any]) -> list[str]:
+    """The machine and versions, one bullet each."""
+    return [
+        f"- CPU: {m.get('cpu_model')}, nproc {m.get('nproc')}; memory {m.get('mem_total_gib')} GiB; "
+        f"kernel {m.get('kernel')}",
+        f"- Python {m.get('python')}, pulumi {m.get('pulumi')}, pulumi-aws {m.get('pulumi_aws')}, "
+        f"checkov {m.get('checkov')}",
+        f"- load average when the results file was written: {m.get('loadavg')}",
+    ]
+
+
+def gate_table(gate: dict[str, Any]) -> list[str]:
+    """Gate vs Checkov per size, then the growth fits."""
+    rows = []
+    for s in gate["sizes"]:
+        gs, cs = s["gate_summary"], s["checkov_summary"]
+        rows.append(
+            [
+                str(s["resources"]),
+                _f(s["gate_best_s"]),
+                _f(s["checkov_best_s"]),
+                _f(s["ratio"]),
+                _f(_cpu(s["gate_runs"])),
+                _f(_cpu(s["checkov_runs"])),
+                _f(s["cpu_ratio"]),
+                _f(s["gate_ms_per_resource"], "{:.1f}"),
+                _f(s["checkov_ms_per_resource"], "{:.1f}"),
+                f"{gs.get('passed', '-')}/{gs.get('failed', '-')}",
+                f"{cs.get('passed', '-')}/{cs.get('failed', '-')}",
+                str(s["stamp"].get("loadavg_1m", "-")),
+            ]
+        )
+    header = [
+        "resources",
+        "gate s",
+        "checkov s",
+        "ratio",
+        "gate CPU s",
+        "checkov CPU s",
+        "CPU ratio",
+        "gate ms/resource",
+        "checkov ms/resource",
+        "gate passed/failed",
+        "checkov passed/failed",
+        "load (1 min)",
+    ]
+    fits = (
+        f"Growth exponent (least-squares slope of log time over log resources): gate "
+        f"{_f(gate.get('gate_exponent'))}, Checkov {_f(gate.get('checkov_exponent'))} (wall); "
+        f"gate {_f(gate.get('gate_cpu_exponent'))}, Checkov {_f(gate.get('checkov_cpu_exponent'))} (CPU). "
+        "Linear fit on wall time "
+        f"(time = fixed + marginal x resources): gate {_f(gate.get('gate_fixed_s'))} s + "
+        f"{_f(gate.get('gate_marginal_ms_per_resource'), '{:.1f}')} ms/resource; Checkov "
+        f"{_f(gate.get('checkov_fixed_s'))} s + {_f(gate.get('checkov_marginal_ms_per_resource'), '{:.1f}')}"
+        " ms/resource."
+    )
+    return [*_table(header, rows), "", fits]
+
+
+def memory_table(memory: list[dict[str, Any]]) -> list[str]:
+    """Peak memory per size."""
+    rows = [
+        [
+            str(m["resources"]),
+            _f(m["gate"]["max_rss_mb"], "{:.0f}"),
+            _f(m["gate"]["tree_rss_mb"], "{:.0f}"),
+            _f(m["checkov"]["max_rss_mb"], "{:.0f}"),
+            _f(m["checkov"]["tree_rss_mb"], "{:.0f}"),
+        ]
+        for m in memory
+    ]
+    header = [
+        "resources",
+        "gate largest process MiB",
+        "gate tree MiB",
+        "checkov largest MiB",
+        "checkov tree MiB",
+    ]
+    return _table(header, rows)
+
+
+def multistack_table(ms: dict[str, Any]) -> list[str]:
+    """Full check vs --changed-since."""
+    rows = [
+        ["`gitops check stacks`", _f(ms["all_best_s"]), _f(_cpu(ms["all_runs"])), str(ms["stacks"])],
+        [
+            "`gitops check stacks --changed-since HEAD~1`",
+            _f(ms["changed_best_s"]),
+            _f(_cpu(ms["changed_runs"])),
+            ", ".join(ms["changed_summary"].get("reported_stacks", [])) or "-",
+        ],
+    ]
+    return _table(["command", "best s", "CPU s", "stacks reported"], rows)
+
+
+def agent_table(ag: dict[str, Any]) -> list[str]:
+    """Agent cycles."""
+    rows = [
+        ["warm-up (first sync, all stacks)", _f(ag["warmup"]["wall_s"]), _f(ag["warmup"]["cpu_s"])],
+        ["idle (no new commit)", _f(ag["idle_best_s"]), _f(_cpu(ag["idle_runs"]))],
+        [f"one commit to {ag['changed']}", _f(ag["changed_best_s"]), _f(_cpu(ag["changed_runs"]))],
+    ]
+    return _table(["`gitops agent --once`, plan-only", "best s", "CPU s"], rows)
+
+
+def render(results: dict[str, Any]) -> str:
+    """All sections present in `results` as Markdown."""
+    out: list[str] = ["### Machine", *machine_lines(results.get("machine", {})), ""]
+    if results.get("gate"):
+        out += ["### Gate vs Checkov", *gate_table(results["gate"]), ""]
+    if results.get("memory"):
+        out += ["### Peak memory", *memory_table(results["memory"]), ""]
+    if results.get("multistack"):
+        out += ["### Multi-stack repository", *multistack_table(results["multistack"]), ""]
+    if results.get("agent"):
+        out += ["### Agent", *agent_table(results["agent"]), ""]
+    runs = results.get("runs", {})
+    if runs:
+        out += ["Runs: " + "; ".join(f"{k}: {v}" for k, v in runs.items())]
+    return "\n".join(out) + "\n"
