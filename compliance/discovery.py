@@ -70,6 +70,34 @@ def load_stack_config(project_dir: Path, project: str, env: str) -> dict[str, An
     return {(key if ":" in str(key) else f"{project}:{key}"): value for key, value in config.items()}
 
 
+CONFIG_SPEC_KEYS = frozenset({"type", "default", "value", "description", "secret", "items"})
+
+
+def project_config_defaults(settings: dict[str, Any], project: str, path: Path) -> dict[str, Any]:
+    """Project-level `config:` of Pulumi.yaml: `key: value` or `key: {default|value: ...}`, namespaced."""
+    raw = settings.get("config") or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: 'config' must be a mapping")
+    defaults: dict[str, Any] = {}
+    for key, spec in raw.items():
+        name = key if ":" in str(key) else f"{project}:{key}"
+        if isinstance(spec, dict) and CONFIG_SPEC_KEYS.intersection(spec):
+            if "value" in spec:
+                defaults[name] = spec["value"]
+            elif "default" in spec:
+                defaults[name] = spec["default"]
+        else:
+            defaults[name] = spec
+    return defaults
+
+
+def load_config(project_dir: Path, settings: dict[str, Any], env: str) -> dict[str, Any]:
+    """Effective config of stack `env`: Pulumi.yaml defaults overridden by Pulumi.<env>.yaml."""
+    project = settings["name"]
+    defaults = project_config_defaults(settings, project, project_dir / "Pulumi.yaml")
+    return {**defaults, **load_stack_config(project_dir, project, env)}
+
+
 def stack_references(config: dict[str, Any]) -> list[str]:
     """Values `<org>/<project>/<env>` of config keys ending in `Stack`."""
     found = []
@@ -98,8 +126,9 @@ def discover(paths: Sequence[Path], env: str) -> list[Project]:
             resolved = project_dir.resolve()
             if resolved in projects:
                 continue
-            name = load_project_file(project_dir)["name"]
-            config = load_stack_config(project_dir, name, env)
+            settings = load_project_file(project_dir)
+            name = settings["name"]
+            config = load_config(project_dir, settings, env)
             deps = sorted({ref.split("/")[1] for ref in stack_references(config)} - {name})
             projects[resolved] = Project(name=name, path=project_dir, depends_on=deps)
     result = sorted(projects.values(), key=lambda p: p.name)

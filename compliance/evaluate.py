@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from compliance.discovery import Project, load_project_file, load_stack_config, topological_order
+from compliance.discovery import Project, load_config, load_project_file, topological_order
 from compliance.errors import ConfigError
 from compliance.model import StackGraph
 
@@ -122,7 +122,7 @@ def build_request(
     """The worker's request and the environment variables that carry the config (ConfigError on bad files)."""
     settings = load_project_file(project_dir)
     project = settings["name"]
-    config = load_stack_config(project_dir, project, env)
+    config = load_config(project_dir, settings, env)
     values, secret_keys, placeholders = config_values(config)
     program, program_dir = _program(project_dir, settings, project_dir / "Pulumi.yaml")
     request = {

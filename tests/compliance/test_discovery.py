@@ -177,3 +177,24 @@ def test_bad_revision_is_a_clear_error(repo: git.Repo, tree: Path) -> None:
 def test_not_a_repository_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a git repository"):
         affected_since(tmp_path, "HEAD", [])
+
+
+def test_project_config_defaults_are_overridden_by_the_stack(tmp_path: Path) -> None:
+    from compliance.discovery import load_config, load_project_file
+
+    directory = project(tmp_path, "p", "p", {"p:size": "3", "aws:region": "eu-west-1"})
+    (directory / "Pulumi.yaml").write_text(
+        "name: p\nruntime: python\nconfig:\n"
+        "  size: 1\n"
+        "  tier:\n    type: string\n    default: small\n"
+        "  aws:region:\n    value: us-east-2\n"
+        "  depStack:\n    default: organization/base/dev\n"
+        "  note:\n    type: string\n    description: no default\n"
+    )
+    assert load_config(directory, load_project_file(directory), "dev") == {
+        "p:size": 3,
+        "p:tier": "small",
+        "aws:region": "eu-west-1",
+        "p:depStack": "organization/base/dev",
+    }
+    assert [p.depends_on for p in discover([tmp_path], "dev")] == [["base"]]

@@ -396,3 +396,17 @@ def test_exception_inside_apply_names_the_callback_line(tmp_path: Path) -> None:
     write_program(tmp_path / "bad_apply", program, name="bad-apply")
     graph = evaluate_project(tmp_path / "bad_apply", "dev", repo_root=tmp_path)
     assert graph.error == "bad_apply/__main__.py:5: IndexError: list index out of range"
+
+
+def test_project_level_config_defaults_reach_the_program(tmp_path: Path) -> None:
+    directory = write_program(
+        tmp_path / "defaults",
+        "import pulumi\n\nc = pulumi.Config()\n"
+        "pulumi.export('v', [c.require('tier'), c.require_int('size')])\n",
+        name="defaults",
+        config="config:\n  defaults:size: 5\n",
+    )
+    with (directory / "Pulumi.yaml").open("a") as handle:
+        handle.write("config:\n  tier:\n    type: string\n    default: small\n  size: 1\n")
+    graph = evaluate_project(directory, "dev", repo_root=tmp_path)
+    assert (graph.error, graph.outputs) == (None, {"v": ["small", 5]})
