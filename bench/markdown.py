@@ -78,7 +78,12 @@ def gate_table(gate: dict[str, Any]) -> list[str]:
         f"{_f(gate.get('checkov_fixed_s'))} s + {_f(gate.get('checkov_marginal_ms_per_resource'), '{:.1f}')}"
         " ms/resource."
     )
-    return [*_table(header, rows), "", fits]
+    diffs = [f"{s['resources']}: {s.get('failed_differences') or 'none'}" for s in gate["sizes"]]
+    parity = (
+        "Checkov checks whose failure counts differ between the gate and Checkov on the HCL twin "
+        "(check: [gate, checkov]), by size: " + "; ".join(diffs) + "."
+    )
+    return [*_table(header, rows), "", fits, "", parity]
 
 
 def memory_table(memory: list[dict[str, Any]]) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,6 +102,29 @@ def warm_bytecode(tmp: Path, env: Env, log: Log) -> list[Run]:
     ]
 
 
+def failed_by_check(gate_report: Path, checkov_out: Path) -> dict[str, list[int]]:
+    """Checkov's own checks whose failure counts differ between the gate and Checkov on HCL.
+
+    {check_id: [gate failed, checkov failed]}; our custom checks (CKV_ORG_*) only run in the gate and
+    are left out. Empty means the gate found exactly what Checkov finds on the equivalent HCL.
+    """
+    if not gate_report.is_file() or not checkov_out.is_file():
+        return {}
+    gate: Counter[str] = Counter(
+        f["check_id"]
+        for s in json.loads(gate_report.read_text())["stacks"]
+        for f in s["findings"]
+        if f["result"] == "failed" and not f["check_id"].startswith("CKV_ORG_")
+    )
+    data = json.loads(checkov_out.read_text())
+    checkov: Counter[str] = Counter(
+        r["check_id"]
+        for part in (data if isinstance(data, list) else [data])
+        for r in part.get("results", {}).get("failed_checks", [])
+    )
+    return {k: [gate[k], checkov[k]] for k in sorted(set(gate) | set(checkov)) if gate[k] != checkov[k]}
+
+
 # --- gate vs Checkov -------------------------------------------------------------------------------
 
 
@@ -145,6 +169,10 @@ class SizeResult(BaseModel):
     checkov_ms_per_resource: float | None = None
     gate_summary: dict[str, Any] = Field(default_factory=dict)
     checkov_summary: dict[str, Any] = Field(default_factory=dict)
+    failed_differences: dict[str, list[int]] = Field(
+        default_factory=dict,
+        description="Checkov check id -> [gate failed, checkov failed], where they differ",
+    )
     stamp: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -196,6 +224,7 @@ def gate_vs_checkov(tmp: Path, sizes: Sequence[int], repeats: int, env: Env, log
                 checkov_ms_per_resource=round(1000 * c.wall_s / n, 2) if c else None,
                 gate_summary=gate_summary(report),
                 checkov_summary=checkov_summary(ck_out),
+                failed_differences=failed_by_check(report, ck_out),
                 stamp=started,
             )
         )
