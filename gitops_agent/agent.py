@@ -44,9 +44,9 @@ class AgentConfig(BaseModel):
     env: str = "dev"
     engine: str = "pulumi"
     state_dir: Path = Path(".gitops")
-    interval: float = 60.0
+    interval: float = Field(default=60.0, ge=0)
     once: bool = False
-    drift_interval: float | None = None
+    drift_interval: float | None = Field(default=None, gt=0)
     auto_remediate: bool = False
     listen: str | None = None
     allow_rewrite: bool = False
@@ -54,8 +54,8 @@ class AgentConfig(BaseModel):
     refresh: bool = False
     stacks_dir: str = "stacks"
     owner: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
-    lock_lease: float = 120.0
-    evaluate_timeout: float = 120.0
+    lock_lease: float = Field(default=120.0, gt=0)
+    evaluate_timeout: float = Field(default=120.0, gt=0)
 
 
 class StackOutcome(BaseModel):

@@ -72,10 +72,26 @@ def _fail(message: str) -> int:
     return 2
 
 
+class UsageError(Exception):
+    """A command-line value is invalid (one line naming the option)."""
+
+
 def _config(args: argparse.Namespace, **extra: Any) -> Any:
+    """The validated AgentConfig for a command; UsageError names the bad option."""
+    from pydantic import ValidationError
+
     from gitops_agent.agent import AgentConfig
 
-    return AgentConfig(
+    try:
+        return _build_config(AgentConfig, args, **extra)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "option"
+        raise UsageError(f"{option}: {first['msg']}") from None
+
+
+def _build_config(model: Any, args: argparse.Namespace, **extra: Any) -> Any:
+    return model(
         repo=args.repo,
         branch=args.branch,
         env=args.env,
@@ -122,14 +138,17 @@ def run_agent(args: argparse.Namespace) -> int:
         listen = parse_listen(args.listen) if args.listen else None
     except ValueError as exc:
         return _fail(str(exc))
-    cfg = _config(
-        args,
-        interval=args.interval,
-        once=args.once,
-        drift_interval=args.drift_interval,
-        auto_remediate=args.auto_remediate,
-        listen=args.listen,
-    )
+    try:
+        cfg = _config(
+            args,
+            interval=args.interval,
+            once=args.once,
+            drift_interval=args.drift_interval,
+            auto_remediate=args.auto_remediate,
+            listen=args.listen,
+        )
+    except UsageError as exc:
+        return _fail(str(exc))
     stop = threading.Event()
     try:
         reconciler = _reconciler(cfg, stop)
@@ -226,11 +245,11 @@ def run_drift(args: argparse.Namespace) -> int:
     from gitops_agent.engines import EngineConfigError
     from gitops_agent.source import SourceError
 
-    cfg = _config(args, once=True, auto_remediate=args.auto_remediate)
     try:
+        cfg = _config(args, once=True, auto_remediate=args.auto_remediate)
         reconciler = _reconciler(cfg, threading.Event())
         results = check_drift(reconciler, remediate=args.auto_remediate)
-    except (EngineConfigError, SourceError) as exc:
+    except (EngineConfigError, SourceError, UsageError) as exc:
         return _fail(str(exc))
     if args.format == "json":
         print(json.dumps([r.model_dump() for r in results], indent=2))
