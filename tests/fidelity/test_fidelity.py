@@ -144,3 +144,15 @@ def test_findings_point_at_the_program_line(graphs: dict[str, StackGraph]) -> No
     assert open_bucket.type == "aws:s3/bucket:Bucket"
     assert open_bucket.file == "tests/fidelity/programs/s3/__main__.py"
     assert open_bucket.line is not None and '"open"' in source[open_bucket.line - 1]
+
+
+def test_component_children_report_at_the_stack_program_line(graphs: dict[str, StackGraph]) -> None:
+    graph = graphs["component"]
+    bridged = to_terraform_plan(graph)
+    assert sorted(bridged.skipped.values()) == ["component resource", "component resource"]
+    findings = scan([(graph, bridged)], check_ids=["CKV2_AWS_6"])[(graph.project, graph.env)]
+    shared = next(f for f in findings if f.resource == "shared-bucket")
+    source = (HERE / "programs" / "component" / "__main__.py").read_text().splitlines()
+    assert shared.result == "failed"
+    assert shared.file == "tests/fidelity/programs/component/__main__.py"
+    assert shared.line is not None and 'PrivateBucket("shared"' in source[shared.line - 1]
