@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from compliance.model import StackGraph
 from gitops_agent import source
-from gitops_agent.changes import directly_affected, reconcile_order, upstream_of
+from gitops_agent.changes import directly_affected, reconcile_order, upstream_of, waves
 from gitops_agent.digest import plan_digest
 from gitops_agent.engines import Engine, EngineError, TransientEngineError
 from gitops_agent.journal import Action, HistoryEntry, Journal, StackState, Status
@@ -53,6 +54,7 @@ class AgentConfig(BaseModel):
     backend_url: str | None = None
     refresh: bool = False
     stacks_dir: str = "stacks"
+    jobs: int = Field(default=2, ge=1, description="stacks evaluated at once within a dependency wave")
     owner: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
     lock_lease: float = Field(default=120.0, gt=0)
     evaluate_timeout: float = Field(default=120.0, gt=0)
@@ -407,40 +409,73 @@ class Reconciler:
         result = CycleResult(revision=head.sha)
         outputs = {name: s.outputs for name, s in states.items() if s is not None}
         broken: dict[str, str] = {}
-        for project in order:
+        for wave in waves(order):
             if self.stop.is_set():
-                result.stopped = True
-                log("cycle.stopped", revision=head.sha[:12], remaining=project.name)
                 break
-            outcome = self.reconcile_stack(project, checkout, head, outputs, broken)
-            result.outcomes.append(outcome)
-            if outcome.action in ("failed", "blocked") or outcome.status is None:
-                broken[project.name] = outcome.action or "skipped"
-            state = self.journal.get(project.name, cfg.env)
-            if state is not None and outcome.action in ("applied", "unchanged"):
-                outputs[project.name] = state.outputs
-        if not result.stopped:
+            ready: list[Any] = []
+            for project in wave:
+                held = self.held_back(project, head, broken)
+                if held is None:
+                    ready.append(project)
+                    continue
+                result.outcomes.append(held)
+                broken[project.name] = held.action or "skipped"
+            graphs = self.evaluate_wave(ready, checkout, outputs)
+            for project in ready:
+                if self.stop.is_set():
+                    break
+                outcome = self.reconcile_stack(project, checkout, head, graphs[project.name])
+                result.outcomes.append(outcome)
+                if outcome.action in ("failed", "blocked") or outcome.status is None:
+                    broken[project.name] = outcome.action or "skipped"
+                state = self.journal.get(project.name, cfg.env)
+                if state is not None and outcome.action in ("applied", "unchanged"):
+                    outputs[project.name] = state.outputs
+        done = {o.project for o in result.outcomes}
+        if any(p.name not in done for p in order):
+            result.stopped = True
+            log(
+                "cycle.stopped",
+                revision=head.sha[:12],
+                remaining=[p.name for p in order if p.name not in done],
+            )
+        else:
             self.journal.set_meta(key, head.sha)
             self.ready = True
         source.prune_exports(cfg.state_dir / "checkouts", {head.sha})
         return result
 
+    def held_back(self, project: Any, commit: CommitInfo, broken: dict[str, str]) -> StackOutcome | None:
+        """The outcome for a stack whose dependency was not applied in this cycle (None: go ahead).
+
+        A failed or blocked dependency blocks it (recorded); one skipped because another agent holds
+        its lock only makes it wait for the next cycle (not recorded).
+        """
+        bad = [d for d in project.depends_on if d in broken]
+        if not bad:
+            return None
+        if all(broken[d] == "skipped" for d in bad):
+            return StackOutcome(
+                project=project.name, action=None, status=None, message=f"waiting for {', '.join(bad)}"
+            )
+        why = ", ".join(f"{d} is {broken[d]}" for d in bad)
+        return self.record(project.name, "blocked", "blocked", commit, f"dependency not applied: {why}")
+
+    def evaluate_wave(
+        self, projects: list[Any], checkout: Path, outputs: dict[str, dict[str, Any]]
+    ) -> dict[str, StackGraph]:
+        """Evaluate independent projects (none depends on another) up to `jobs` at a time."""
+        if len(projects) <= 1 or self.cfg.jobs <= 1:
+            return {p.name: self.evaluate_stack(p, checkout, outputs) for p in projects}
+        with ThreadPoolExecutor(max_workers=self.cfg.jobs, thread_name_prefix="evaluate") as pool:
+            graphs = list(pool.map(lambda p: self.evaluate_stack(p, checkout, outputs), projects))
+        return {p.name: g for p, g in zip(projects, graphs, strict=True)}
+
     def reconcile_stack(
-        self,
-        project: Any,
-        checkout: Path,
-        commit: CommitInfo,
-        outputs: dict[str, dict[str, Any]],
-        broken: dict[str, str],
+        self, project: Any, checkout: Path, commit: CommitInfo, graph: StackGraph
     ) -> StackOutcome:
-        """Evaluate, gate and apply one stack of the cycle."""
+        """Gate and apply one evaluated stack of the cycle."""
         name = project.name
-        bad_deps = [d for d in project.depends_on if d in broken]
-        if bad_deps:
-            why = ", ".join(f"{d} is {broken[d]}" for d in bad_deps)
-            return self.record(name, "blocked", "blocked", commit, f"dependency not applied: {why}")
-        project_dir = project_dir_of(project, checkout)
-        graph = self.evaluate_stack(project, checkout, outputs)
         try:
             report = self.gate([graph], self.cfg.env, policies_dir=checkout / "policies", repo_root=checkout)
             reasons = list(report.blocking(name))
@@ -450,7 +485,7 @@ class Reconciler:
             self.metrics.policy_failures.labels(stack=name).inc()
             message = "; ".join(reasons)[:2000]
             return self.record(name, "blocked", "blocked", commit, message, digest=plan_digest(graph))
-        return self.apply_stack(name, project_dir, graph, commit)
+        return self.apply_stack(name, project_dir_of(project, checkout), graph, commit)
 
 
 def run(reconciler: Reconciler, *, on_cycle: Callable[[CycleResult], None] | None = None) -> CycleResult:

@@ -55,6 +55,19 @@ def reconcile_order(projects: Sequence[Any], affected: set[str]) -> list[Any]:
     return [p for p in topological_order(projects) if p.name in selected]
 
 
+def waves(order: Sequence[Any]) -> list[list[Any]]:
+    """Split a topologically ordered selection into waves: no project depends on one in its own wave
+    or a later one, so a wave's projects can be evaluated at the same time."""
+    selected = {p.name for p in order}
+    depth: dict[str, int] = {}
+    for project in order:
+        depth[project.name] = 1 + max((depth[d] for d in project.depends_on if d in selected), default=-1)
+    grouped: list[list[Any]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for project in order:
+        grouped[depth[project.name]].append(project)
+    return grouped
+
+
 def upstream_of(projects: Sequence[Any], name: str) -> set[str]:
     """All projects `name` depends on, directly or transitively."""
     by_name = {p.name: p for p in projects}

@@ -28,6 +28,7 @@ def _common_source(p: argparse.ArgumentParser, *, repo_required: bool) -> None:
     p.add_argument("--refresh", action="store_true", help="pulumi refresh before each up")
     p.add_argument("--stacks-dir", default="stacks", help="projects dir inside the repo (default stacks)")
     p.add_argument("--allow-rewrite", action="store_true", help="accept a force-pushed (rewritten) branch")
+    p.add_argument("--jobs", type=int, default=2, help="stacks evaluated at once (default 2)")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -101,6 +102,7 @@ def _build_config(model: Any, args: argparse.Namespace, **extra: Any) -> Any:
         refresh=args.refresh,
         stacks_dir=args.stacks_dir,
         allow_rewrite=args.allow_rewrite,
+        jobs=args.jobs,
         **extra,
     )
 

@@ -27,7 +27,8 @@ def test_sync_change_revert_and_json_contracts(
     agent = make_reconciler(root)
     first = agent.cycle()
     assert first.ok, first
-    assert [(o.project, o.action) for o in first.outcomes] == [(p, "applied") for p in "abcd"]
+    # a and d have no dependencies: one wave, evaluated together; then b, then c.
+    assert [(o.project, o.action) for o in first.outcomes] == [(p, "applied") for p in "adbc"]
     v1 = _digests(agent)
     rev1 = repo.head.commit.hexsha
     b_state = agent.journal.get("b", "dev")

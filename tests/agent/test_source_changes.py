@@ -9,7 +9,7 @@ import pytest
 
 from compliance.discovery import Project
 from gitops_agent import source
-from gitops_agent.changes import directly_affected, reconcile_order, touches
+from gitops_agent.changes import directly_affected, reconcile_order, touches, waves
 from tests.agent.fixture_repo import commit_all, write_stack
 
 
@@ -87,3 +87,31 @@ def test_reconcile_order_adds_dependents_in_topological_order() -> None:
     assert [p.name for p in reconcile_order(projects, {"a"})] == ["a", "b", "c"]
     assert [p.name for p in reconcile_order(projects, {"b", "d"})] == ["b", "c", "d"]
     assert reconcile_order(projects, set()) == []
+    grouped = waves(reconcile_order(projects, {"a", "d"}))
+    assert [[p.name for p in wave] for wave in grouped] == [["a", "d"], ["b"], ["c"]]
+    assert [[p.name for p in wave] for wave in waves(reconcile_order(projects, {"b"}))] == [["b"], ["c"]]
+    assert waves([]) == []
+
+
+def test_dependency_locked_elsewhere_makes_dependents_wait_not_blocked(tmp_path: Path) -> None:
+    from gitops_agent.agent import AgentConfig, Reconciler
+    from gitops_agent.engines import PlanOnlyEngine
+    from gitops_agent.source import CommitInfo
+
+    agent = Reconciler(
+        AgentConfig(repo="unused", engine="plan-only", state_dir=tmp_path), PlanOnlyEngine(), gate=object()
+    )
+    b = Project(name="b", path=Path("stacks/b"), depends_on=["a"])
+    commit = CommitInfo(sha="f" * 40, author="A <a@x>", subject="s")
+    assert agent.held_back(b, commit, {}) is None
+    waiting = agent.held_back(b, commit, {"a": "skipped"})
+    assert waiting is not None and waiting.action is None and "waiting for a" in waiting.message
+    assert agent.journal.get("b", "dev") is None and agent.journal.history() == []
+    blocked = agent.held_back(b, commit, {"a": "failed"})
+    assert blocked is not None and blocked.action == "blocked"
+    state = agent.journal.get("b", "dev")
+    assert (
+        state is not None
+        and state.status == "blocked"
+        and state.message == "dependency not applied: a is failed"
+    )
