@@ -22,7 +22,7 @@ from compliance.model import Resource, StackGraph
 PROVIDER = "registry.terraform.io/hashicorp/aws"
 IDENTITY_OUTPUTS = ("arn", "id", "name", "bucket", "url", "keyId")
 """Outputs of a resource another resource's input may carry (in this order when naming the reference)."""
-STRONG_IDENTITIES = ("arn", "id")
+STRONG_IDENTITIES = ("arn", "id")  # and the URN, recorded as "id"
 """Identities matched without a recorded property dependency (names are too likely to repeat)."""
 NOT_REFERENCES = frozenset({"tags", "tagsAll", "name", "description"})
 """Inputs never turned into references, even when their value equals another resource's identity."""
@@ -59,7 +59,7 @@ def assign_addresses(resources: list[tuple[Resource, str]]) -> dict[str, str]:
 
 def _identities(resource: Resource) -> dict[str, str]:
     """String value -> attribute name, for the values of `resource` others may reference."""
-    found: dict[str, str] = {}
+    found: dict[str, str] = {resource.urn: "id"}  # a Resource passed as an input is recorded as its URN
     if isinstance(resource.id, str) and resource.id and resource.id != mapping.UNKNOWN:
         found[resource.id] = "id"
     for key in IDENTITY_OUTPUTS:
@@ -171,6 +171,11 @@ def emittable(graph: StackGraph) -> tuple[list[tuple[Resource, str]], dict[str, 
     return kept, skipped
 
 
+def _provider_key(resource: Resource, provider_keys: dict[str, str]) -> str:
+    """`provider_config` key of the provider a resource uses (`Resource.provider` is `<urn>::<id>`)."""
+    return provider_keys.get((resource.provider or "").rsplit("::", 1)[0], "aws")
+
+
 def _iter_dependencies(resource: Resource, prop: str) -> Iterator[str]:
     yield from resource.property_dependencies.get(prop, [])
 
@@ -186,6 +191,8 @@ def to_terraform_plan(graph: StackGraph) -> BridgedPlan:
             if attribute in STRONG_IDENTITIES:
                 strong.setdefault(value, (address, attribute))
 
+    providers, provider_addresses = provider_config(graph)
+    provider_keys = {urn: "aws" if a == "aws.default" else a for a, urn in provider_addresses.items()}
     planned: list[dict[str, Any]] = []
     configured: list[dict[str, Any]] = []
     for resource, tf_type in kept:
@@ -238,13 +245,12 @@ def to_terraform_plan(graph: StackGraph) -> BridgedPlan:
                 "mode": "managed",
                 "type": tf_type,
                 "name": name,
-                "provider_config_key": "aws",
+                "provider_config_key": _provider_key(resource, provider_keys),
                 "expressions": expressions,
                 "schema_version": 0,
             }
         )
 
-    providers, provider_addresses = provider_config(graph)
     plan = {
         "format_version": "1.2",
         "terraform_version": "1.11.4",

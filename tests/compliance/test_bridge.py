@@ -230,3 +230,25 @@ def test_generated_schema_matches_the_installed_pulumi_aws() -> None:
         assert key is not None
         assert schema["classes"][key] == mapping.introspect(mapping._class_of(key))
         assert schema["types"][token][0] == mapping.derive_tf_type(token) or token in mapping.TYPE_OVERRIDES
+
+
+def test_resources_passed_as_inputs_and_explicit_providers_are_connected() -> None:
+    """A Resource given as an input is recorded as its URN; resources keep their explicit provider."""
+    provider = Resource(
+        urn="urn:pulumi:dev::p::pulumi:providers:aws::west", type="pulumi:providers:aws", name="west"
+    )
+    role = res("aws:iam/role:Role", "r", {"assumeRolePolicy": "{}"}, provider=f"{provider.urn}::abc")
+    attach = res(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "att",
+        {"role": role.urn, "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+    )
+    plan = to_terraform_plan(graph(provider, role, attach)).plan
+    assert planned(plan, "aws_iam_role_policy_attachment.att") == {
+        "policy_arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    }
+    assert expressions(plan, "aws_iam_role_policy_attachment.att") == {
+        "role": {"references": ["aws_iam_role.r.id", "aws_iam_role.r"]}
+    }
+    keys = {r["name"]: r["provider_config_key"] for r in plan["configuration"]["root_module"]["resources"]}
+    assert keys == {"r": "aws.west", "att": "aws"}
