@@ -13,7 +13,7 @@ all: gate
 $(STAMP): pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
-	UV_PYTHON_DOWNLOADS=never $(BIN)/uv sync --frozen --all-groups --python $(BIN)/python
+	UV_PYTHON_DOWNLOADS=never $(BIN)/uv sync --frozen --all-groups --compile-bytecode --python $(BIN)/python
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -31,6 +31,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     src = p.add_mutually_exclusive_group()
     src.add_argument("--from-preview", type=Path, metavar="FILE", help="`pulumi preview --json` output")
     src.add_argument("--from-state", type=Path, metavar="FILE", help="`pulumi stack export` output")
+    p.add_argument(
+        "--link-base",
+        metavar="URL",
+        help="markdown: prefix for file:line links, e.g. https://github.com/o/r/blob/<sha>/",
+    )
     p.add_argument("--jobs", type=int, default=2, help="stacks evaluated at once (default 2)")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per stack evaluation")
     p.set_defaults(handler=run)
@@ -49,18 +54,19 @@ def _repo_root(start: Path) -> Path:
 def run(args: argparse.Namespace) -> int:
     """Handle `gitops check`; returns the exit status."""
     import git
-    from policies.errors import PolicyConfigError
     from rich.progress import Progress
 
     from compliance import gate, report
     from compliance.errors import ConfigError
-    from compliance.imports import graph_from_preview, graph_from_state
+    from policies.errors import PolicyConfigError
 
     err = Console(file=sys.stderr)
     repo_root = _repo_root(Path.cwd()).resolve()
     paths = args.paths or [Path("stacks")]
     try:
         if args.from_preview or args.from_state:
+            from compliance.imports import graph_from_preview, graph_from_state
+
             source = args.from_preview or args.from_state
             if not source.is_file():
                 raise ConfigError(f"{source}: no such file")
@@ -87,11 +93,11 @@ def run(args: argparse.Namespace) -> int:
                     ),
                 )
     except (ConfigError, PolicyConfigError) as exc:
-        err.print(f"gitops check: {exc}", markup=False, highlight=False)
+        _error(str(exc))
         return 2
     except (git.GitCommandError, git.BadName, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        err.print(f"gitops check: {first}", markup=False, highlight=False)
+        _error(first)
         return 2
 
     if args.format == "table" and args.out is None:
@@ -100,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         text = {
             "table": lambda: _table_text(result),
             "json": lambda: report.render_json(result),
-            "markdown": lambda: report.render_markdown(result),
+            "markdown": lambda: report.render_markdown(result, link_base=args.link_base),
             "sarif": lambda: json.dumps(report.render_sarif(result), indent=2),
             "junit": lambda: report.render_junit(result),
         }[args.format]()
@@ -111,8 +117,14 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
     for stack in result.stacks:
         if stack.error:
-            err.print(f"gitops check: {stack.project} ({stack.path}): {stack.error}", markup=False)
+            _error(f"{stack.project} ({stack.path}): {stack.error}")
     return gate.exit_code(result)
+
+
+def _error(message: str) -> None:
+    """One line on stderr, never wrapped (tools and people grep it)."""
+    flat = " ".join(message.split())
+    sys.stderr.write(f"gitops check: {flat}\n")
 
 
 def _table_text(result: Report) -> str:

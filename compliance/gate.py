@@ -13,17 +13,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from policies.context import set_env
-from policies.controls import controls_for, framework_summary
-from policies.levels import load_enforcement
-from policies.source import materialize_policies, policies_differ
-from policies.waivers import apply_waivers, load_waivers
-
 from compliance.bridge import to_terraform_plan
 from compliance.discovery import Project, affected_since, discover, topological_order
 from compliance.evaluate import evaluate_many
 from compliance.model import Finding, Report, StackGraph, StackReport
 from compliance.scan import scan
+from policies.context import set_env
+from policies.controls import controls_for, framework_summary
+from policies.levels import load_enforcement
+from policies.loader import load_checks, unload_external_checks
+from policies.source import materialize_policies, policies_differ
+from policies.waivers import apply_waivers, load_waivers
 
 Progress = Callable[[StackGraph], None]
 
@@ -65,11 +65,13 @@ def check_graphs(
     waivers = load_waivers(policies_dir)
     set_env(env)
     good = [g for g in graphs if g.error is None]
-    checks_dir = policies_dir / "checks"
-    results = scan(
-        [(g, to_terraform_plan(g)) for g in good],
-        external_checks_dirs=[checks_dir] if checks_dir.is_dir() else [],
-    )
+    # Our loader, not Checkov's: it replaces checks loaded from another policies/ tree and fails
+    # with one line naming a check file that does not import or a bad config.yaml.
+    if (policies_dir / "checks").is_dir():
+        load_checks(policies_dir / "checks")
+    else:
+        unload_external_checks()
+    results = scan([(g, to_terraform_plan(g)) for g in good])
     stacks: list[StackReport] = []
     tagged: list[tuple[str, str, Finding]] = []
     for graph in graphs:
@@ -159,7 +161,9 @@ def run_check(
     """`gitops check` over project paths: the whole pipeline, returning the Report."""
     projects = discover(paths, env)
     to_evaluate, reported = select_projects(projects, repo_root=repo_root, changed_since=changed_since)
-    graphs = evaluate_many(to_evaluate, env, jobs=jobs, timeout=timeout, on_done=on_evaluated)
+    graphs = evaluate_many(
+        to_evaluate, env, jobs=jobs, timeout=timeout, repo_root=repo_root, on_done=on_evaluated
+    )
     graphs = [g for g in graphs if g.project in reported]
     report = check_with_policies(graphs, env, repo_root=repo_root, policies_from=policies_from, today=today)
     if changed_since is not None:

@@ -1,6 +1,7 @@
 """database: the orders table (DynamoDB) and an Aurora Serverless v2 PostgreSQL cluster."""
 
 import pulumi
+
 from platform_components import (
     AuroraPostgresServerless,
     BackupPlan,

@@ -1,6 +1,7 @@
 """edge: CloudFront + WAF in front of a private S3 site and the serverless stack's orders API."""
 
 import pulumi
+
 from platform_components import (
     EdgeWebAcl,
     EncryptionKey,

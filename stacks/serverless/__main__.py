@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pulumi
+
 from platform_components import (
     EncryptedQueue,
     EncryptionKey,

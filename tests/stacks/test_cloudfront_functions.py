@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import pytest
+
 from platform_components.cdn import API_PREFIX_STRIP_CODE, INDEX_REWRITE_CODE
 
 NODE = shutil.which("node")

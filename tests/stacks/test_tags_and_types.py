@@ -9,6 +9,7 @@ import sys
 
 import pytest
 import yaml
+
 from platform_components.tagging import accepts_tags, merge_tags
 
 from .conftest import RUNNER, STACKS

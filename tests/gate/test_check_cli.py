@@ -1,0 +1,222 @@
+"""`gitops check` end to end: contract, exit codes, waivers, --policies-from, --changed-since, errors."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from gate_repo import QUEUE_PROGRAM, GateRepo, write_project
+
+pytestmark = pytest.mark.slow
+
+FINDING_KEYS = {"check_id", "title", "severity", "result", "resource", "type", "file", "line", "guideline"}
+STACK_KEYS = {"project", "path", "env", "resources", "error", "findings"}
+
+
+def findings(report: dict[str, Any], project: str, check_id: str) -> list[dict[str, Any]]:
+    stack = next(s for s in report["stacks"] if s["project"] == project)
+    return [f for f in stack["findings"] if f["check_id"] == check_id]
+
+
+def queue_line() -> int:
+    return next(i for i, line in enumerate(QUEUE_PROGRAM.splitlines(), 1) if "aws.sqs.Queue(" in line)
+
+
+def test_failed_mandatory_finding_is_reported_on_the_source_line(gate_repo: GateRepo) -> None:
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
+    gate_repo.commit("queue")
+    code, report = gate_repo.check_json("stacks")
+    assert code == 1
+    assert {"stacks", "summary"} <= set(report)
+    (stack,) = report["stacks"]
+    assert set(stack) >= STACK_KEYS
+    assert stack["project"] == "queue" and stack["env"] == "dev" and stack["error"] is None
+    assert stack["resources"] >= 1
+    (finding,) = findings(report, "queue", "CKV_AWS_27")
+    assert set(finding) >= FINDING_KEYS
+    assert finding["result"] == "failed"
+    assert finding["resource"] == "orders"
+    assert finding["type"] == "aws:sqs/queue:Queue"
+    assert finding["file"] == "stacks/queue/__main__.py"
+    assert finding["line"] == queue_line()
+    assert finding["level"] == "mandatory"
+    # Disabled checks are not reported at all; advisory ones carry their level.
+    assert all(f["check_id"] in {"CKV_AWS_27", "CKV_AWS_26"} for f in stack["findings"])
+    assert report["summary"]["failed"] == 1
+
+
+def test_compliant_program_exits_zero(gate_repo: GateRepo) -> None:
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM, {"encrypted": "true"})
+    gate_repo.commit("encrypted queue")
+    code, report = gate_repo.check_json("stacks")
+    assert code == 0, report
+    assert findings(report, "queue", "CKV_AWS_27")[0]["result"] == "passed"
+
+
+def test_advisory_failure_does_not_fail_the_gate(gate_repo: GateRepo) -> None:
+    gate_repo.write("policies/enforcement.yaml", "default: disabled\nchecks:\n  CKV_AWS_27: advisory\n")
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
+    gate_repo.commit("advisory")
+    code, report = gate_repo.check_json("stacks")
+    assert code == 0
+    (finding,) = findings(report, "queue", "CKV_AWS_27")
+    assert finding["result"] == "failed" and finding["level"] == "advisory"
+    assert report["summary"]["advisory_failed"] == 1
+
+
+def waiver(expires: date, resource: str = "orders") -> str:
+    return (
+        "waivers:\n"
+        f"  - check: CKV_AWS_27\n    resource: {resource}\n    stack: queue\n"
+        "    reason: queue carries only public catalogue events\n"
+        f"    owner: team-orders@example.com\n    expires: {expires.isoformat()}\n"
+    )
+
+
+def test_waiver_turns_failure_into_waived(gate_repo: GateRepo) -> None:
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
+    gate_repo.write("policies/waivers.yaml", waiver(date.today() + timedelta(days=90)))
+    gate_repo.commit("waived")
+    code, report = gate_repo.check_json("stacks")
+    assert code == 0, report
+    (finding,) = findings(report, "queue", "CKV_AWS_27")
+    assert finding["result"] == "waived"
+    assert finding["waiver"]["owner"] == "team-orders@example.com"
+
+
+def test_expired_waiver_fails_and_is_named(gate_repo: GateRepo) -> None:
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
+    gate_repo.write("policies/waivers.yaml", waiver(date.today() - timedelta(days=1)))
+    gate_repo.commit("expired")
+    code, report = gate_repo.check_json("stacks")
+    assert code == 1
+    assert findings(report, "queue", "CKV_AWS_27")[0]["result"] == "failed"
+    (expired,) = report["summary"]["waivers"]["expired"]
+    assert expired["check"] == "CKV_AWS_27" and expired["resource"] == "orders"
+
+
+def test_pull_request_cannot_waive_its_own_violation(gate_repo: GateRepo) -> None:
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM, {"encrypted": "true"})
+    base = gate_repo.commit("base: encrypted")
+    # The "pull request": drop encryption and waive the finding in the same change.
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
+    gate_repo.write("policies/waivers.yaml", waiver(date.today() + timedelta(days=30)))
+    gate_repo.commit("pr: unencrypted + self-waiver")
+
+    code, _ = gate_repo.check_json("stacks")
+    assert code == 0  # the working tree's own waiver would let it through...
+    code, report = gate_repo.check_json("stacks", "--policies-from", base)
+    assert code == 1  # ...policies from the base revision do not.
+    assert findings(report, "queue", "CKV_AWS_27")[0]["result"] == "failed"
+    assert report["summary"]["policies"]["source"] == base
+    assert "policies/waivers.yaml" in report["summary"]["policies"]["differs"]
+    md = gate_repo.check("stacks", "--policies-from", base, "--format", "markdown").stdout
+    assert "policies/waivers.yaml" in md
+
+
+def test_broken_program_is_an_error_and_others_are_still_checked(gate_repo: GateRepo) -> None:
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
+    write_project(gate_repo.root, "broken", "import pulumi\nraise RuntimeError('boom in program')\n")
+    gate_repo.commit("one broken")
+    proc = gate_repo.check("stacks", "--format", "json")
+    assert proc.returncode == 2
+    report = json.loads(proc.stdout)
+    broken = next(s for s in report["stacks"] if s["project"] == "broken")
+    assert "boom in program" in broken["error"]
+    assert findings(report, "queue", "CKV_AWS_27")[0]["result"] == "failed"
+    assert "broken" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_changed_since_checks_affected_stacks_and_dependents(gate_repo: GateRepo) -> None:
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
+    consumer = """\
+        import pulumi
+        import pulumi_aws as aws
+        ref = pulumi.StackReference(pulumi.Config().require("queueStack"))
+        aws.sqs.Queue("replies", kms_master_key_id="alias/r", sqs_managed_sse_enabled=False,
+                      tags={"source": ref.get_output("queue_arn")})
+        """
+    write_project(gate_repo.root, "consumer", consumer, {"queueStack": "organization/queue/dev"})
+    write_project(gate_repo.root, "other", QUEUE_PROGRAM, {"encrypted": "true"})
+    base = gate_repo.commit("three stacks")
+
+    gate_repo.write("stacks/queue/__main__.py", QUEUE_PROGRAM + "\n# touched\n")
+    gate_repo.commit("touch queue")
+    _, report = gate_repo.check_json("stacks", "--changed-since", base)
+    assert {s["project"] for s in report["stacks"]} == {"queue", "consumer"}
+
+    head = gate_repo.commit("nothing")
+    gate_repo.write("stacks/consumer/__main__.py", textwrap.dedent(consumer).replace("replies", "answers"))
+    gate_repo.commit("touch consumer")
+    code, report = gate_repo.check_json("stacks", "--changed-since", head)
+    assert code == 0, [
+        (f["check_id"], f["resource"], f["result"]) for s in report["stacks"] for f in s["findings"]
+    ]
+    assert [s["project"] for s in report["stacks"]] == ["consumer"]
+
+
+def test_changed_policies_recheck_every_stack(gate_repo: GateRepo) -> None:
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
+    write_project(gate_repo.root, "other", QUEUE_PROGRAM, {"encrypted": "true"})
+    base = gate_repo.commit("two")
+    gate_repo.write("policies/enforcement.yaml", "default: disabled\nchecks:\n  CKV_AWS_27: advisory\n")
+    gate_repo.commit("relax")
+    _, report = gate_repo.check_json("stacks", "--changed-since", base)
+    assert {s["project"] for s in report["stacks"]} == {"queue", "other"}
+
+
+@pytest.mark.parametrize(
+    ("setup", "needle"),
+    [
+        (lambda r: r.write("policies/enforcement.yaml", "default: sometimes\n"), "enforcement.yaml"),
+        (
+            lambda r: r.write("policies/waivers.yaml", "waivers:\n  - check: X\n    resource: y\n"),
+            "waivers.yaml",
+        ),
+        (lambda r: r.write("stacks/bad/Pulumi.yaml", "name: [unclosed\n"), "Pulumi.yaml"),
+    ],
+)
+def test_bad_config_is_one_line_exit_2(gate_repo: GateRepo, setup: Any, needle: str) -> None:
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
+    setup(gate_repo)
+    proc = gate_repo.check("stacks")
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], proc.stderr
+
+
+def test_usage_errors_exit_2(gate_repo: GateRepo) -> None:
+    assert gate_repo.check("no-such-dir").returncode == 2
+    assert gate_repo.check("stacks", "--format", "yaml").returncode == 2
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
+    gate_repo.commit("q")
+    proc = gate_repo.check("stacks", "--changed-since", "no-such-rev")
+    assert proc.returncode == 2 and "no-such-rev" in proc.stderr
+
+
+SECRET_PROGRAM = """\
+import pulumi
+import pulumi_aws as aws
+
+password = pulumi.Config().require_secret("dbPassword")
+aws.ssm.Parameter("db-password", type="SecureString", value=password)
+aws.sqs.Queue("orders", sqs_managed_sse_enabled=False)
+pulumi.export("password", password)
+"""
+
+
+def test_secret_config_never_appears_in_any_report(gate_repo: GateRepo) -> None:
+    path = write_project(gate_repo.root, "secretive", SECRET_PROGRAM)
+    ciphertext = "v1:SuperSecretCipherText0123456789=="
+    config = json.loads((path / "Pulumi.dev.yaml").read_text())
+    config["config"]["secretive:dbPassword"] = {"secure": ciphertext}
+    (path / "Pulumi.dev.yaml").write_text(json.dumps(config))
+    gate_repo.commit("secret")
+    for fmt in ("table", "json", "markdown", "sarif", "junit"):
+        proc = gate_repo.check("stacks", "--format", fmt)
+        assert proc.returncode in (0, 1), proc.stderr
+        assert ciphertext not in proc.stdout + proc.stderr
+        assert "SuperSecret" not in proc.stdout + proc.stderr
