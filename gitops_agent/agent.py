@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import git
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from compliance.model import StackGraph
 from gitops_agent import source
@@ -58,6 +58,12 @@ class AgentConfig(BaseModel):
     owner: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
     lock_lease: float = Field(default=120.0, gt=0)
     evaluate_timeout: float = Field(default=120.0, gt=0)
+
+    @field_validator("state_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        """Absolute, so exports stay valid for subprocesses that run in other directories."""
+        return value.expanduser().resolve()
 
 
 class StackOutcome(BaseModel):

@@ -119,6 +119,8 @@ def test_agent_cli_once_exit_codes(
     state = str(tmp_path / "cli-state")
     base = ["agent", "--repo", repo.working_dir, "--engine", "plan-only", "--state-dir", state, "--once"]
     assert main([*base, "--stacks-dir", "stacks/d"]) == 0
+    assert main(["status", "--state-dir", state, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["status"] == "applied"
     assert main([*base, "--branch", "nope"]) == 2
     assert "nope" in capsys.readouterr().err
     assert main([*base[:2], str(tmp_path / "missing"), *base[3:]]) == 2
