@@ -7,11 +7,12 @@ Nothing here touches the network: no Bridgecrew platform, no version check, no m
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,38 @@ def _file_name(index: int, graph: StackGraph) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{index:04d}-{graph.project}-{graph.env}") + ".tfplan.json"
 
 
+@contextlib.contextmanager
+def scoped_registries() -> Iterator[None]:
+    """Undo external check registrations when the run ends.
+
+    Checkov's registries are process-wide and keep the first check registered under an id, so in a
+    long-running agent a check from an older policies revision would shadow its newer version, and
+    checks of a directory no longer passed would still run.
+    """
+    from checkov.common.checks_infra.registry import get_graph_checks_registry
+    from checkov.terraform.checks.data.registry import data_registry
+    from checkov.terraform.checks.provider.registry import provider_registry
+    from checkov.terraform.checks.resource.registry import resource_registry
+
+    graph_registry = get_graph_checks_registry("terraform")
+    graph_registry.load_checks()
+    registries = (resource_registry, data_registry, provider_registry)
+    saved = [
+        ({k: list(v) for k, v in r.checks.items()}, {k: list(v) for k, v in r.wildcard_checks.items()})
+        for r in registries
+    ]
+    saved_graph = list(graph_registry.checks)
+    try:
+        yield
+    finally:
+        for registry, (checks, wildcard) in zip(registries, saved, strict=True):
+            registry.checks.clear()
+            registry.checks.update(checks)
+            registry.wildcard_checks.clear()
+            registry.wildcard_checks.update(wildcard)
+        graph_registry.checks[:] = saved_graph
+
+
 def run_checkov(
     files: Sequence[Path],
     *,
@@ -73,12 +106,13 @@ def run_checkov(
         show_progress_bar=False,
         run_image_referencer=False,
     )
-    report = Runner().run(
-        root_folder=None,
-        files=[str(f) for f in files],
-        external_checks_dir=[str(d) for d in external_checks_dirs] or None,
-        runner_filter=runner_filter,
-    )
+    with scoped_registries():
+        report = Runner().run(
+            root_folder=None,
+            files=[str(f) for f in files],
+            external_checks_dir=[str(d) for d in external_checks_dirs] or None,
+            runner_filter=runner_filter,
+        )
     reports = report if isinstance(report, list) else [report]
     records: list[Any] = []
     for r in reports:

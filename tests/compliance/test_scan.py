@@ -114,3 +114,44 @@ def test_check_ids_filter_and_external_checks(tmp_path: Path) -> None:
 def test_a_stack_without_aws_resources_gets_an_empty_list() -> None:
     empty = stack("empty", res("random:index/randomPet:RandomPet", "pet", {}, 1))
     assert scan([(empty, to_terraform_plan(empty))]) == {("empty", "dev"): []}
+
+
+CHECK = (
+    "from checkov.common.models.enums import CheckCategories, CheckResult\n"
+    "from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck\n\n"
+    "class Fixed(BaseResourceCheck):\n"
+    "    def __init__(self):\n"
+    "        super().__init__(name='fixed verdict', id='CKV_ORG_903',\n"
+    "                         categories=[CheckCategories.GENERAL_SECURITY],\n"
+    "                         supported_resources=['aws_ebs_volume'])\n\n"
+    "    def scan_resource_conf(self, conf):\n"
+    "        return CheckResult.{verdict}\n\n"
+    "check = Fixed()\n"
+)
+GRAPH_CHECK = """\
+metadata: {id: CKV2_ORG_904, name: EBS volumes have an owner tag, category: GENERAL_SECURITY}
+definition: {cond_type: attribute, resource_types: [aws_ebs_volume], attribute: tags.owner, operator: exists}
+"""
+
+
+def test_external_checks_are_scoped_to_their_run(tmp_path: Path) -> None:
+    """A newer revision of a check replaces the older one; checks of a dropped directory stop running."""
+    revisions = []
+    for name, verdict in (("rev1", "FAILED"), ("rev2", "PASSED")):
+        directory = tmp_path / name
+        directory.mkdir()
+        (directory / "__init__.py").write_text("")  # Checkov loads Python checks only from packages
+        (directory / "fixed.py").write_text(CHECK.replace("{verdict}", verdict))
+        (directory / "owner.yaml").write_text(GRAPH_CHECK)
+        revisions.append(directory)
+    inputs = {"availabilityZone": "a", "size": 5, "tags": {"owner": "x"}}
+    volume = res("aws:ebs/volume:Volume", "v", inputs, 1)
+    graph = stack("vols", volume)
+
+    def verdicts(dirs: list[Path]) -> set[tuple[str, str]]:
+        found = scan([(graph, to_terraform_plan(graph))], external_checks_dirs=dirs)[("vols", "dev")]
+        return {(f.check_id, f.result) for f in found if "_ORG_" in f.check_id}
+
+    assert verdicts([revisions[0]]) == {("CKV_ORG_903", "failed"), ("CKV2_ORG_904", "passed")}
+    assert verdicts([revisions[1]]) == {("CKV_ORG_903", "passed"), ("CKV2_ORG_904", "passed")}
+    assert verdicts([]) == set()
