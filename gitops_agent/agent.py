@@ -173,10 +173,30 @@ class Reconciler:
         self.journal = journal or Journal(cfg.state_dir)
         self.metrics = metrics or AgentMetrics()
         self.stop = stop or threading.Event()
-        self.evaluate = evaluate or _default_evaluate()
-        self.gate = gate or _default_gate()
-        self.discover = discover or _default_discover()
+        # The real steps are imported on first use: an idle cycle never loads Checkov.
+        self._evaluate, self._gate, self._discover = evaluate, gate, discover
         self.ready = False
+
+    @property
+    def evaluate(self) -> Evaluate:
+        """compliance.evaluate.evaluate_project, unless replaced."""
+        if self._evaluate is None:
+            self._evaluate = _default_evaluate()
+        return self._evaluate
+
+    @property
+    def gate(self) -> Gate:
+        """compliance.gate.check_graphs, unless replaced."""
+        if self._gate is None:
+            self._gate = _default_gate()
+        return self._gate
+
+    @property
+    def discover(self) -> Callable[..., list[Any]]:
+        """compliance.discovery.discover, unless replaced."""
+        if self._discover is None:
+            self._discover = _default_discover()
+        return self._discover
 
     # --- source -------------------------------------------------------------------------------
     def fetch(self) -> git.Repo:
