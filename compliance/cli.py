@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -70,7 +71,13 @@ def run(args: argparse.Namespace) -> int:
             source = args.from_preview or args.from_state
             if not source.is_file():
                 raise ConfigError(f"{source}: no such file")
-            graph = graph_from_preview(source) if args.from_preview else graph_from_state(source)
+            # An optional PATH names the project the file came from: findings then point at
+            # repository-relative files, as they do for evaluated programs.
+            project_path = None
+            if args.paths:
+                project_path = os.path.relpath(args.paths[0].resolve(), repo_root)
+            load = graph_from_preview if args.from_preview else graph_from_state
+            graph = load(source, project_path=project_path, repo_root=repo_root)
             result = gate.check_with_policies(
                 [graph], args.env, repo_root=repo_root, policies_from=args.policies_from
             )

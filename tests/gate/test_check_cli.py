@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import textwrap
+import xml.etree.ElementTree as ET
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -220,3 +222,50 @@ def test_secret_config_never_appears_in_any_report(gate_repo: GateRepo) -> None:
         assert proc.returncode in (0, 1), proc.stderr
         assert ciphertext not in proc.stdout + proc.stderr
         assert "SuperSecret" not in proc.stdout + proc.stderr
+
+
+CLI_OUTPUT = Path(__file__).resolve().parents[1] / "compliance" / "programs" / "cli_output"
+
+
+@pytest.mark.parametrize(
+    ("flag", "name"), [("--from-preview", "preview.json"), ("--from-state", "state.json")]
+)
+def test_cli_outputs_are_checked_like_programs(gate_repo: GateRepo, flag: str, name: str) -> None:
+    gate_repo.write(f"stacks/app/{name}", (CLI_OUTPUT / name).read_text())
+    gate_repo.write("policies/enforcement.yaml", "default: mandatory\n")
+    gate_repo.commit("cli output")
+    code, report = gate_repo.check_json("stacks/app", flag, f"stacks/app/{name}")
+    assert code == 1
+    (stack,) = report["stacks"]
+    assert stack["path"] == "stacks/app" and stack["resources"] >= 2
+    failed = [f for f in stack["findings"] if f["result"] == "failed"]
+    assert failed and all(f["file"] == "stacks/app/__main__.py" and f["line"] > 0 for f in failed)
+    assert gate_repo.check(flag, "stacks/app/missing.json").returncode == 2
+
+
+def test_machine_formats_point_at_the_python_line(gate_repo: GateRepo) -> None:
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
+    sha = gate_repo.commit("queue")
+    line = queue_line()
+
+    sarif = json.loads(gate_repo.check("stacks", "--format", "sarif").stdout)
+    assert sarif["version"] == "2.1.0"
+    (result,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "CKV_AWS_27"]
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "stacks/queue/__main__.py"
+    assert location["region"]["startLine"] == line
+    assert result["properties"]["resource"] == "orders"
+    assert result["properties"]["type"] == "aws:sqs/queue:Queue"
+
+    base = f"https://github.com/acme/infra/blob/{sha}/"
+    md = gate_repo.check("stacks", "--format", "markdown", "--link-base", base).stdout
+    assert f"{base}stacks/queue/__main__.py#L{line}" in md
+    assert "CKV_AWS_27" in md
+
+    junit = ET.fromstring(gate_repo.check("stacks", "--format", "junit").stdout)
+    failures = [tc for tc in junit.iter("testcase") if tc.find("failure") is not None]
+    assert any("CKV_AWS_27" in (tc.get("name") or "") for tc in failures)
+
+    out = gate_repo.root / "out" / "report.txt"
+    proc = gate_repo.check("stacks", "--out", str(out))
+    assert proc.returncode == 1 and "CKV_AWS_27" in out.read_text()
