@@ -99,7 +99,8 @@ def stack_lock(journal: Journal, project: str, env: str, owner: str, lease: floa
 
     def heartbeat() -> None:
         while not done.wait(lease / 3):
-            journal.renew_lock(project, env, owner, lease)
+            if not journal.renew_lock(project, env, owner, lease):
+                log("stack.lock_lost", "error", project=project, env=env, owner=owner)
 
     beat = threading.Thread(target=heartbeat, name=f"lock-{project}", daemon=True)
     beat.start()

@@ -247,6 +247,8 @@ def run_drift(args: argparse.Namespace) -> int:
     from gitops_agent.engines import EngineConfigError
     from gitops_agent.source import SourceError
 
+    if _journal(args.state_dir) is None:
+        return _fail(f"{args.state_dir}: no agent journal here (nothing applied to compare with)")
     try:
         cfg = _config(args, once=True, auto_remediate=args.auto_remediate)
         reconciler = _reconciler(cfg, threading.Event())

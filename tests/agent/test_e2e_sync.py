@@ -153,4 +153,6 @@ def test_policies_change_re_evaluates_and_records_unchanged(
 def test_status_without_journal_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status", "--state-dir", str(tmp_path / "none")]) == 2
     assert main(["history", "--state-dir", str(tmp_path / "none"), "--format", "json"]) == 2
+    assert main(["drift", "--repo", ".", "--engine", "plan-only", "--state-dir", str(tmp_path / "none")]) == 2
+    assert not (tmp_path / "none").exists()
     assert "no agent journal" in capsys.readouterr().err
