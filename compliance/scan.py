@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,9 @@ SEVERITY_FALLBACK: dict[str, str] = {
     "CKV_AWS_3": "MEDIUM",  # EBS volume not encrypted
 }
 
+_LOCK = threading.Lock()
+"""Checkov's registries and graph state are process-wide: one run at a time."""
+
 _RESULTS: dict[str, Result] = {"PASSED": "passed", "FAILED": "failed", "SKIPPED": "skipped"}
 
 
@@ -53,7 +57,7 @@ def offline_checkov() -> None:
 
 
 def _file_name(index: int, graph: StackGraph) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{index:04d}-{graph.project}-{graph.env}") + ".tfplan.json"
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{index:04d}-{graph.project}-{graph.env}")
 
 
 @contextlib.contextmanager
@@ -106,7 +110,7 @@ def run_checkov(
         show_progress_bar=False,
         run_image_referencer=False,
     )
-    with scoped_registries():
+    with _LOCK, scoped_registries():
         report = Runner().run(
             root_folder=None,
             files=[str(f) for f in files],
@@ -153,7 +157,9 @@ def scan(
         for index, (graph, bridged) in enumerate(plans):
             if not bridged.addresses:
                 continue
-            path = Path(tmp) / _file_name(index, graph)
+            path = Path(tmp) / _file_name(index, graph)  # one directory per stack: no shared module
+            path.mkdir()
+            path = path / "tfplan.json"
             path.write_text(json.dumps(bridged.plan))
             by_file[str(path)] = (graph, bridged)
         records = run_checkov(

@@ -155,3 +155,21 @@ def test_external_checks_are_scoped_to_their_run(tmp_path: Path) -> None:
     assert verdicts([revisions[0]]) == {("CKV_ORG_903", "failed"), ("CKV2_ORG_904", "passed")}
     assert verdicts([revisions[1]]) == {("CKV_ORG_903", "passed"), ("CKV2_ORG_904", "passed")}
     assert verdicts([]) == set()
+
+
+def test_same_address_in_two_stacks_does_not_cross_connect() -> None:
+    """Stacks share one Checkov run; a reference in one stack never resolves into another."""
+    ours = res("aws:s3/bucket:Bucket", "data", {"bucket": "a-data"}, 1, id="a-data")
+    versioning = res(
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "ver",
+        {"bucket": "a-data", "versioningConfiguration": {"status": "Enabled"}},
+        2,
+        property_dependencies={"bucket": [ours.urn]},
+    )
+    theirs = res("aws:s3/bucket:Bucket", "data", {"bucket": "b-data"}, 1, id="b-data")
+    a, b = stack("a", ours, versioning), stack("b", theirs)
+    for order in ((a, b), (b, a)):
+        found = scan([(g, to_terraform_plan(g)) for g in order], check_ids=["CKV_AWS_21"])
+        assert [f.result for f in found[("a", "dev")]] == ["passed"]
+        assert [f.result for f in found[("b", "dev")]] == ["failed"]
