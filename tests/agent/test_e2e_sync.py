@@ -156,3 +156,36 @@ def test_status_without_journal_is_exit_2(tmp_path: Path, capsys: pytest.Capture
     assert main(["drift", "--repo", ".", "--engine", "plan-only", "--state-dir", str(tmp_path / "none")]) == 2
     assert not (tmp_path / "none").exists()
     assert "no agent journal" in capsys.readouterr().err
+
+
+def test_secrets_never_reach_the_journal_or_output(
+    repo: git.Repo,
+    make_reconciler: Callable[..., Reconciler],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = Path(repo.working_dir)
+    ciphertext = "v1:c2VjcmV0LWNpcGhlcnRleHQ=:Zm9vYmFy"
+    (root / "stacks/d/Pulumi.dev.yaml").write_text(
+        f"config:\n  aws:region: us-east-1\n  d:queueToken:\n    secure: {ciphertext}\n"
+    )
+    main_py = root / "stacks/d/__main__.py"
+    main_py.write_text(
+        main_py.read_text()
+        + 'token = pulumi.Config().require_secret("queueToken")\n'
+        + 'pulumi.export("token", token)\n'
+        + 'aws.ssm.Parameter("d-token", type="SecureString", value=token)\n'
+    )
+    commit_all(repo, "d: a secret token")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "passphrase-never-logged")
+    agent = make_reconciler(root, stacks_dir="stacks/d")
+    result = agent.cycle()
+    assert [(o.project, o.action) for o in result.outcomes] == [("d", "applied")], result
+    state = agent.journal.get("d", "dev")
+    assert state is not None and state.outputs["token"] == "[secret]"
+    state_dir = str(agent.cfg.state_dir)
+    assert main(["status", "--state-dir", state_dir, "--format", "json"]) == 0
+    assert main(["history", "--state-dir", state_dir, "--format", "json"]) == 0
+    out = capsys.readouterr()
+    everything = out.out + out.err + agent.journal.path.read_bytes().decode("latin-1")
+    assert ciphertext not in everything and "passphrase-never-logged" not in everything
