@@ -63,3 +63,31 @@ def test_endpoints_follow_the_loop(repo: git.Repo, make_reconciler: Callable[...
         line for line in text.splitlines() if line.startswith("gitops_reconcile_duration_seconds_count")
     )
     assert float(count.split()[-1]) >= 2  # the first sync and at least one idle cycle
+
+
+@pytest.mark.slow
+def test_cli_agent_serves_endpoints_and_stops_on_sigterm(repo: git.Repo, tmp_path: Path) -> None:
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "gitops_agent.cli", "agent", "--repo", repo.working_dir]
+    cmd += ["--engine", "plan-only", "--state-dir", str(tmp_path / "state"), "--stacks-dir", "stacks/d"]
+    cmd += ["--interval", "0.5", "--listen", "127.0.0.1:0"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        first = json.loads(proc.stderr.readline())
+        assert first["event"] == "agent.listening"
+        base = f"http://{first['address']}"
+        deadline = time.monotonic() + 60
+        while _get(f"{base}/readyz")[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _get(f"{base}/readyz")[0] == 200
+        assert 'gitops_reconciles_total{result="applied"} 1.0' in _get(f"{base}/metrics")[1]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, rest = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert '"event": "agent.stopping"' in rest
