@@ -112,6 +112,21 @@ def stack_lock(journal: Journal, project: str, env: str, owner: str, lease: floa
         journal.release_lock(project, env, owner)
 
 
+def owner_is_dead(owner: str) -> bool:
+    """True when a lock owner (`host:pid:nonce`) is a process of this host that no longer exists."""
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def project_dir_of(project: Any, checkout: Path) -> Path:
     """A discovered project's directory inside the checkout."""
     path = Path(project.path)
@@ -357,8 +372,12 @@ class Reconciler:
         for state in self.journal.states():
             if state.env != self.cfg.env or state.status != "applying":
                 continue
-            if self.journal.lock_owner(state.project, state.env) not in (None, self.cfg.owner):
-                continue  # another live agent is applying it right now
+            owner = self.journal.lock_owner(state.project, state.env)
+            if owner not in (None, self.cfg.owner):
+                if not owner_is_dead(owner):
+                    continue  # another live agent is applying it right now
+                log("stack.lock_broken", "warning", project=state.project, dead_owner=owner)
+                self.journal.release_lock(state.project, state.env, owner)
             project = next((p for p in projects if p.name == state.project), None)
             if project is None:
                 continue

@@ -265,3 +265,20 @@ def test_loop_checks_drift_every_interval_and_remediates(
     assert actions[:3] == ["applied", "drifted", "remediated"]
     state = agent.journal.get("d", "dev")
     assert state is not None and state.status == "applied"
+
+
+def test_lock_of_a_dead_local_agent_is_broken_on_restart(
+    repo: git.Repo, make_reconciler: Callable[..., Reconciler]
+) -> None:
+    import socket
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    engine = RecordingEngine()
+    agent = make_reconciler(Path(repo.working_dir), stacks_dir="stacks/d", engine=engine)
+    # The crashed agent's lease is still valid for an hour, but its process is gone.
+    agent.journal.acquire_lock("d", "dev", f"{socket.gethostname()}:{dead.pid}:crashed", 3600)
+    agent.journal.transition("d", "dev", "applying", seen_revision="x" * 40, message="applying")
+    result = agent.cycle()
+    assert engine.recovered == ["d"]
+    assert [(o.project, o.action) for o in result.outcomes] == [("d", "applied")]
