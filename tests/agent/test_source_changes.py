@@ -115,3 +115,10 @@ def test_dependency_locked_elsewhere_makes_dependents_wait_not_blocked(tmp_path:
         and state.status == "blocked"
         and state.message == "dependency not applied: a is failed"
     )
+
+
+def test_url_sources_are_mirrored_too(repo: git.Repo, tmp_path: Path) -> None:
+    url = Path(repo.working_dir).resolve().as_uri()  # file://..., fetched like https/ssh remotes
+    mirror = source.sync_mirror(url, tmp_path / "cache")
+    assert source.resolve_branch(mirror, "main").sha == repo.head.commit.hexsha
+    assert source.mirror_dir(tmp_path / "cache", url) == Path(mirror.git_dir)
