@@ -60,6 +60,19 @@ def _file_name(index: int, graph: StackGraph) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{index:04d}-{graph.project}-{graph.env}")
 
 
+def preload() -> None:
+    """Import Checkov and load its check registries now (about 2-3 s of CPU).
+
+    Optional: `scan()` does this on first use. The gate can call it in a thread while programs are
+    evaluated in subprocesses, so the import overlaps the evaluation.
+    """
+    offline_checkov()
+    from checkov.common.checks_infra.registry import get_graph_checks_registry
+    from checkov.terraform.plan_runner import Runner  # noqa: F401  (imports the resource registries)
+
+    get_graph_checks_registry("terraform").load_checks()
+
+
 @contextlib.contextmanager
 def scoped_registries() -> Iterator[None]:
     """Undo external check registrations when the run ends.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +176,18 @@ def test_same_address_in_two_stacks_does_not_cross_connect() -> None:
         found = scan([(g, to_terraform_plan(g)) for g in order], check_ids=["CKV_AWS_21"])
         assert [f.result for f in found[("a", "dev")]] == ["passed"]
         assert [f.result for f in found[("b", "dev")]] == ["failed"]
+
+
+def test_preload_imports_checkov_and_loads_the_graph_checks() -> None:
+    """In a fresh interpreter: preload() leaves the graph checks loaded and the offline env set."""
+    code = (
+        "import os\n"
+        "from compliance.scan import preload\n"
+        "preload()\n"
+        "from checkov.common.checks_infra.registry import get_graph_checks_registry\n"
+        "assert any(c.id == 'CKV2_AWS_6' for c in get_graph_checks_registry('terraform').checks)\n"
+        "assert os.environ['CKV_SKIP_PACKAGE_UPDATE_CHECK'] == 'TRUE'\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CKV_SKIP_PACKAGE_UPDATE_CHECK"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr[-1000:]

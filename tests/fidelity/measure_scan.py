@@ -1,12 +1,13 @@
 """Measure the bridge + scan against `checkov -d` on the equivalent HCL (not a test; run by hand).
 
-    .venv/bin/python tests/fidelity/measure_scan.py 700 [--profile]
+    .venv/bin/python tests/fidelity/measure_scan.py 700 [--profile] [--uncached]
 
 Generates the synthetic program and HCL with bench.generate, then, each in a fresh process:
   gate path  = evaluate_project -> to_terraform_plan -> scan (Checkov import included)
   scan only  = to_terraform_plan -> scan on the already evaluated graph
   checkov -d = checkov -d <hcl> --framework terraform --skip-download
-and prints wall and CPU seconds (process tree) of each as JSON.
+and prints wall and CPU seconds (process tree) of each as JSON. `--uncached`: no .pyc files are
+written or used (this machine's default, PYTHONDONTWRITEBYTECODE=1), so every import compiles.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def main(argv: list[str]) -> int:
         program = write_program(tmp / "program", size)
         hcl = write_hcl(tmp / "hcl", size)
         (tmp / "pycache").mkdir()
-        env = bench_env(tmp / "pycache", cached=True)
+        env = bench_env(tmp / "pycache", cached="--uncached" not in argv)
         graph = tmp / "graph.json"
         run([python, "-c", DUMP, str(program), str(graph)], cwd=REPO, env=env)  # also warms .pyc
         results = {
