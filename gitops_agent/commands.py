@@ -176,8 +176,8 @@ def run_agent(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-def _table(title: str, columns: list[str], rows: list[list[str]]) -> None:
-    table = Table(title=title)
+def _table(title: str, columns: list[str], rows: list[list[str]], caption: str | None = None) -> None:
+    table = Table(title=title, caption=f"compared: {caption}" if caption else None)
     for col in columns:
         table.add_column(col)
     for row in rows:
@@ -260,19 +260,12 @@ def run_drift(args: argparse.Namespace) -> int:
     else:
         _table(
             "drift",
-            ["project", "env", "revision", "drifted", "remediated", "summary", "compared"],
+            ["project", "env", "revision", "drifted", "remediated", "summary"],
             [
-                [
-                    r.project,
-                    r.env,
-                    r.revision[:12],
-                    str(r.drifted),
-                    str(r.remediated),
-                    r.error or r.summary,
-                    r.compared,
-                ]
+                [r.project, r.env, r.revision[:12], str(r.drifted), str(r.remediated), r.error or r.summary]
                 for r in results
             ],
+            caption="; ".join(sorted({r.compared for r in results if r.compared})),
         )
     return 1 if any(r.drifted or r.error for r in results) else 0
 
