@@ -215,3 +215,40 @@ def test_pulumi_engine_applies_to_localstack(tmp_path: Path, monkeypatch: pytest
     assert main([*args, "--stacks-dir", "stacks/d", "--once"]) == 0
     drift = ["drift", "--repo", repo.working_dir, "--engine", "pulumi", "--state-dir", str(state)]
     assert main([*drift, "--stacks-dir", "stacks/d"]) == 0
+
+
+@pytest.mark.pulumi_cli
+@pytest.mark.slow
+def test_pulumi_engine_with_a_local_file_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Needs only the Pulumi CLI: a program without cloud resources, applied, drift-checked, recovered."""
+    if shutil.which("pulumi") is None:
+        pytest.skip("Pulumi CLI not on PATH")
+    import sys
+
+    from gitops_agent.agent import AgentConfig, Reconciler
+    from gitops_agent.drift import check_drift
+    from tests.agent.fixture_repo import commit_all, make_repo
+
+    repo = make_repo(tmp_path / "repo")
+    project = Path(repo.working_dir) / "stacks" / "hello"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text(
+        f"name: hello\nruntime:\n  name: python\n  options:\n    virtualenv: {sys.prefix}\n"
+    )
+    (project / "Pulumi.dev.yaml").write_text("config:\n  hello:greeting: hi\n")
+    (project / "__main__.py").write_text(
+        'import pulumi\npulumi.export("greeting", pulumi.Config().require("greeting"))\n'
+    )
+    commit_all(repo, "hello: a stack without cloud resources")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)
+    state = tmp_path / "state"
+    cfg = AgentConfig(repo=repo.working_dir, engine="pulumi", state_dir=state, stacks_dir="stacks/hello")
+    agent = Reconciler(cfg, engines.make_engine("pulumi", state, "dev"))
+    result = agent.cycle()
+    assert [(o.project, o.action) for o in result.outcomes] == [("hello", "applied")], result
+    applied = agent.journal.get("hello", "dev")
+    assert applied is not None and applied.outputs == {"greeting": "hi"}
+    assert (state / "backend" / ".pulumi").is_dir()
+    assert [o.drifted for o in check_drift(agent)] == [False]
+    export = agent.checkout(agent.fetch(), applied.revision or "")
+    agent.engine.recover(export / "stacks" / "hello", "hello", "dev")  # cancel (nothing running) + refresh
