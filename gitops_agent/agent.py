@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, field_validator
 from compliance.model import StackGraph
 from gitops_agent import source
 from gitops_agent.changes import directly_affected, reconcile_order, upstream_of, waves
-from gitops_agent.digest import plan_digest
+from gitops_agent.digest import describe_changes, plan_digest, resource_digests
 from gitops_agent.engines import Engine, EngineError, TransientEngineError
 from gitops_agent.journal import Action, HistoryEntry, Journal, StackState, Status
 from gitops_agent.logs import log
@@ -261,6 +261,7 @@ class Reconciler:
         digest: str | None = None,
         applied: bool = False,
         outputs: dict[str, Any] | None = None,
+        resources: dict[str, str] | None = None,
     ) -> StackOutcome:
         """One journal transition (+ history row when `action`), counted in the metrics.
 
@@ -288,6 +289,7 @@ class Reconciler:
             applied_revision=commit.sha if applied else None,
             plan_digest=digest if applied else None,
             outputs=outputs,
+            resources=resources,
             history=entry,
         )
         log(
@@ -354,15 +356,18 @@ class Reconciler:
                 msg = f"{type(exc).__name__}: {exc}"
                 return self.record(project, "failed", "failed", commit, msg, digest=digest)
             self.metrics.last_applied.labels(stack=project).set(time.time())
+            resources = resource_digests(graph)
+            changes = describe_changes(state.resources if state else {}, resources)
             return self.record(
                 project,
                 "applied",
                 action,
                 commit,
-                result.summary,
+                f"{result.summary}; resources {changes}",
                 digest=digest,
                 applied=True,
                 outputs=result.outputs,
+                resources=resources,
             )
 
     # --- a cycle --------------------------------------------------------------------------------

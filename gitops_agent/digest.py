@@ -24,3 +24,21 @@ def plan_digest(graph: StackGraph) -> str:
         normalized_state(graph), sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def resource_digests(graph: StackGraph) -> dict[str, str]:
+    """URN -> short sha256 of that resource's type and inputs (to say what changed between applies)."""
+    out: dict[str, str] = {}
+    for r in graph.resources:
+        canonical = json.dumps({"type": r.type, "inputs": r.inputs}, sort_keys=True, default=str)
+        out[r.urn] = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    return out
+
+
+def describe_changes(before: dict[str, str], after: dict[str, str]) -> str:
+    """'+1 ~2 -0 =3': resources added, changed, removed and unchanged between two resource_digests."""
+    added = sum(1 for urn in after if urn not in before)
+    removed = sum(1 for urn in before if urn not in after)
+    changed = sum(1 for urn, h in after.items() if urn in before and before[urn] != h)
+    same = len(after) - added - changed
+    return f"+{added} ~{changed} -{removed} ={same}"

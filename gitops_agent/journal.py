@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS stacks (
     seen_revision TEXT,
     plan_digest TEXT,
     outputs TEXT NOT NULL DEFAULT '{}',
+    resources TEXT NOT NULL DEFAULT '{}',
     updated_at TEXT NOT NULL,
     message TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (project, env)
@@ -73,6 +74,7 @@ class StackState(BaseModel):
     seen_revision: str | None = None
     plan_digest: str | None = None
     outputs: dict[str, Any] = Field(default_factory=dict)
+    resources: dict[str, str] = Field(default_factory=dict, description="URN -> digest, last applied")
     updated_at: str
     message: str = ""
 
@@ -118,6 +120,9 @@ class Journal:
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SCHEMA)
+            columns = {row["name"] for row in db.execute("PRAGMA table_info(stacks)")}
+            if "resources" not in columns:  # journals written before the column existed
+                db.execute("ALTER TABLE stacks ADD COLUMN resources TEXT NOT NULL DEFAULT '{}'")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -175,6 +180,7 @@ class Journal:
         applied_revision: str | None = None,
         plan_digest: str | None = None,
         outputs: dict[str, Any] | None = None,
+        resources: dict[str, str] | None = None,
         history: HistoryEntry | None = None,
     ) -> StackState:
         """Move a stack to `status` and append `history` (if any) in one transaction.
@@ -193,12 +199,13 @@ class Journal:
                 seen_revision=seen_revision or (old.seen_revision if old else None),
                 plan_digest=plan_digest or (old.plan_digest if old else None),
                 outputs=outputs if outputs is not None else (old.outputs if old else {}),
+                resources=resources if resources is not None else (old.resources if old else {}),
                 updated_at=at,
                 message=message,
             )
             db.execute(
                 "INSERT OR REPLACE INTO stacks (project, env, status, revision, seen_revision, plan_digest,"
-                " outputs, updated_at, message) VALUES (?,?,?,?,?,?,?,?,?)",
+                " outputs, resources, updated_at, message) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     project,
                     env,
@@ -207,6 +214,7 @@ class Journal:
                     new.seen_revision,
                     new.plan_digest,
                     json.dumps(new.outputs, sort_keys=True, default=str),
+                    json.dumps(new.resources, sort_keys=True),
                     at,
                     message,
                 ),
@@ -285,6 +293,7 @@ class Journal:
 def _state(row: sqlite3.Row) -> StackState:
     data = {k: row[k] for k in row.keys()}  # noqa: SIM118 - sqlite3.Row is not a mapping
     data["outputs"] = json.loads(data["outputs"] or "{}")
+    data["resources"] = json.loads(data["resources"] or "{}")
     return StackState(**data)
 
 

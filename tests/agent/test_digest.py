@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compliance.model import Resource, SourcePosition, StackGraph
-from gitops_agent.digest import plan_digest
+from gitops_agent.digest import describe_changes, plan_digest, resource_digests
 
 
 def _graph(resources: list[Resource], outputs: dict[str, object] | None = None) -> StackGraph:
@@ -28,3 +28,12 @@ def test_inputs_types_and_outputs_matter() -> None:
     assert base != plan_digest(_graph([R1, R2.model_copy(update={"type": "aws:sqs/queue:Queue"})], {"o": 1}))
     assert base != plan_digest(_graph([R1, R2], {"o": 2}))
     assert base != plan_digest(_graph([R1], {"o": 1}))
+
+
+def test_describe_changes_counts_added_changed_removed_unchanged() -> None:
+    before = resource_digests(_graph([R1, R2]))
+    r3 = Resource(urn="urn:3", type="aws:sqs/queue:Queue", name="three")
+    after = resource_digests(_graph([R1.model_copy(update={"inputs": {"b": 2}}), r3]))
+    assert describe_changes(before, after) == "+1 ~1 -1 =0"
+    assert describe_changes({}, before) == "+2 ~0 -0 =0"
+    assert describe_changes(before, before) == "+0 ~0 -0 =2"

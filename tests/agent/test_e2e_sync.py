@@ -81,6 +81,8 @@ def test_sync_change_revert_and_json_contracts(
         (rev3, "applied"),
     ]
     assert history[0]["author"] == "Test Author <author@example.com>"
+    assert history[0]["summary"].endswith("resources +1 ~0 -0 =0")  # b has one topic
+    assert history[1]["summary"].endswith("resources +0 ~1 -0 =0")  # its name changed
     assert history[0]["plan_digest"] == history[2]["plan_digest"] == v1["b"]
     assert main(["history", "--state-dir", state_dir, "--project", "d", "--format", "json"]) == 0
     assert [h["action"] for h in json.loads(capsys.readouterr().out)] == ["applied"]  # sibling untouched

@@ -91,3 +91,21 @@ def test_lock_contention_across_threads_has_one_winner(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert len(winners) == 1
+
+
+def test_older_journal_gains_the_resources_column(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "journal.sqlite")
+    db.execute(
+        "CREATE TABLE stacks (project TEXT NOT NULL, env TEXT NOT NULL, status TEXT NOT NULL, revision TEXT,"
+        " seen_revision TEXT, plan_digest TEXT, outputs TEXT NOT NULL DEFAULT '{}', updated_at TEXT NOT NULL,"
+        " message TEXT NOT NULL DEFAULT '', PRIMARY KEY (project, env))"
+    )
+    db.execute("INSERT INTO stacks VALUES ('a', 'dev', 'applied', 'r1', 'r1', 'd1', '{}', 'now', '')")
+    db.commit()
+    db.close()
+    j = Journal(tmp_path)
+    state = j.get("a", "dev")
+    assert state is not None and state.revision == "r1" and state.resources == {}
+    j.transition("a", "dev", "applied", applied_revision="r2", resources={"urn:1": "h"})
+    state = j.get("a", "dev")
+    assert state is not None and state.resources == {"urn:1": "h"}
