@@ -55,6 +55,67 @@ TYPE_OVERRIDES: dict[str, str] = {
     "aws:ec2/instance:Instance": "aws_instance",
     "aws:ebs/volume:Volume": "aws_ebs_volume",
     "aws:iam/policy:Policy": "aws_iam_policy",
+    "aws:cloudtrail/trail:Trail": "aws_cloudtrail",
+    "aws:codepipeline/pipeline:Pipeline": "aws_codepipeline",
+    "aws:codedeploy/application:Application": "aws_codedeploy_app",
+    "aws:sqs/redrivePolicy:RedrivePolicy": "aws_sqs_queue_redrive_policy",
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": "aws_sqs_queue_redrive_allow_policy",
+    "aws:sns/dataProtectionPolicy:DataProtectionPolicy": "aws_sns_topic_data_protection_policy",
+    "aws:ec2transitgateway/transitGateway:TransitGateway": "aws_ec2_transit_gateway",
+    "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint": (
+        "aws_ec2_instance_connect_endpoint"
+    ),
+    "aws:ec2transitgateway/instanceState:InstanceState": "aws_ec2_instance_state",
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": "aws_s3_bucket_replication_configuration",
+    "aws:s3/inventory:Inventory": "aws_s3_bucket_inventory",
+    "aws:s3/analyticsConfiguration:AnalyticsConfiguration": "aws_s3_bucket_analytics_configuration",
+    "aws:ses/mailFrom:MailFrom": "aws_ses_domain_mail_from",
+    "aws:elb/loadBalancer:LoadBalancer": "aws_elb",
+    "aws:elb/loadBalancerCookieStickinessPolicy:LoadBalancerCookieStickinessPolicy": (
+        "aws_lb_cookie_stickiness_policy"
+    ),
+    "aws:directconnect/linkAggregationGroup:LinkAggregationGroup": "aws_dx_lag",
+    "aws:directconnect/hostedTransitVirtualInterfaceAcceptor:HostedTransitVirtualInterfaceAcceptor": (
+        "aws_dx_hosted_transit_virtual_interface_accepter"
+    ),
+    "aws:datasync/efsLocation:EfsLocation": "aws_datasync_location_efs",
+    "aws:datasync/nfsLocation:NfsLocation": "aws_datasync_location_nfs",
+    "aws:datasync/s3Location:S3Location": "aws_datasync_location_s3",
+    "aws:datasync/locationFsxLustre:LocationFsxLustre": "aws_datasync_location_fsx_lustre_file_system",
+    "aws:datasync/locationFsxWindows:LocationFsxWindows": "aws_datasync_location_fsx_windows_file_system",
+    "aws:datasync/fsxOpenZfsFileSystem:FsxOpenZfsFileSystem": "aws_datasync_location_fsx_openzfs_file_system",
+    "aws:location/routeCalculation:RouteCalculation": "aws_location_route_calculator",
+    "aws:licensemanager/licenseGrant:LicenseGrant": "aws_licensemanager_grant",
+    "aws:licensemanager/licenseGrantAccepter:LicenseGrantAccepter": "aws_licensemanager_grant_accepter",
+    "aws:cloudcontrol/resource:Resource": "aws_cloudcontrolapi_resource",
+    "aws:storagegateway/cachesIscsiVolume:CachesIscsiVolume": "aws_storagegateway_cached_iscsi_volume",
+    "aws:ec2/dedicatedHost:DedicatedHost": "aws_ec2_host",
+    "aws:iam/sshKey:SshKey": "aws_iam_user_ssh_key",
+    "aws:ec2/networkInterfaceSecurityGroupAttachment:NetworkInterfaceSecurityGroupAttachment": (
+        "aws_network_interface_sg_attachment"
+    ),
+    "aws:ec2/securityGroupAssociation:SecurityGroupAssociation": (
+        "aws_vpc_endpoint_security_group_association"
+    ),
+    "aws:ec2/vpcEndpointServiceAllowedPrinciple:VpcEndpointServiceAllowedPrinciple": (
+        "aws_vpc_endpoint_service_allowed_principal"
+    ),
+    "aws:ec2/peeringConnectionOptions:PeeringConnectionOptions": "aws_vpc_peering_connection_options",
+    "aws:rds/roleAssociation:RoleAssociation": "aws_db_instance_role_association",
+    "aws:apigateway/response:Response": "aws_api_gateway_gateway_response",
+    "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment": (
+        "aws_cognito_identity_pool_roles_attachment"
+    ),
+    "aws:codeartifact/domainPermissions:DomainPermissions": "aws_codeartifact_domain_permissions_policy",
+    "aws:autoscaling/tag:Tag": "aws_autoscaling_group_tag",
+    "aws:cloudformation/cloudFormationType:CloudFormationType": "aws_cloudformation_type",
+    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": (
+        "aws_serverlessapplicationrepository_cloudformation_stack"
+    ),
+    "aws:bcmdata/export:Export": "aws_bcmdataexports_export",
+    "aws:account/alternativeContact:AlternativeContact": "aws_account_alternate_contact",
+    "aws:controltower/controlTowerControl:ControlTowerControl": "aws_controltower_control",
+    "aws:directoryservice/serviceRegion:ServiceRegion": "aws_directory_service_region",
 }
 
 MODULE_PREFIXES: dict[str, tuple[str, ...]] = {
@@ -68,6 +129,14 @@ MODULE_PREFIXES: dict[str, tuple[str, ...]] = {
     "ebs": ("aws_ebs_",),
     "ecs": ("aws_ecs_",),
     "elasticache": ("aws_elasticache_",),
+    "cfg": ("aws_config_", "aws_config_config_", "aws_config_configuration_"),
+    "directconnect": ("aws_dx_",),
+    "amp": ("aws_prometheus_",),
+    "elb": ("aws_elb_", "aws_", "aws_load_balancer_", "aws_lb_"),
+    "costexplorer": ("aws_ce_",),
+    "macie": ("aws_macie2_",),
+    "resourceexplorer": ("aws_resourceexplorer2_",),
+    "route53recoverycontrol": ("aws_route53recoverycontrolconfig_",),
 }
 
 FIELD_RENAMES: dict[str, dict[str, str]] = {
@@ -75,11 +144,8 @@ FIELD_RENAMES: dict[str, dict[str, str]] = {
     "aws_lambda_function": {"name": "function_name"},
     "aws_lambda_permission": {"function": "function_name"},
     "aws_sns_topic_subscription": {"topic": "topic_arn"},
-    "aws_api_gateway_deployment": {"restApi": "rest_api_id"},
+    "aws_api_gateway_*": {"restApi": "rest_api_id"},
     "aws_api_gateway_stage": {"restApi": "rest_api_id", "deployment": "deployment_id"},
-    "aws_api_gateway_resource": {"restApi": "rest_api_id"},
-    "aws_api_gateway_method": {"restApi": "rest_api_id", "resourceId": "resource_id"},
-    "aws_api_gateway_rest_api_policy": {"restApiId": "rest_api_id"},
 }
 
 BLOCK_NAME_OVERRIDES: dict[str, dict[str, str]] = {
@@ -209,7 +275,14 @@ def raw_fields(key: str) -> dict[str, list[Any]]:
 @functools.cache
 def fields(key: str, tf_type: str = "") -> dict[str, Field]:
     """Pulumi property name -> Terraform `Field` for an args (or nested block args) class key."""
-    renames = FIELD_RENAMES.get(tf_type, {})
+    renames = FIELD_RENAMES.get(tf_type) or next(
+        (
+            r
+            for pattern, r in FIELD_RENAMES.items()
+            if pattern.endswith("*") and tf_type.startswith(pattern[:-1])
+        ),
+        {},
+    )
     block_names = BLOCK_NAME_OVERRIDES.get(tf_type, {})
     out: dict[str, Field] = {}
     for pulumi_name, (py_name, kind, nested) in raw_fields(key).items():
@@ -255,19 +328,38 @@ def tf_type(token: str) -> str | None:
     return derive_tf_type(token)
 
 
+def _squash(name: str) -> str:
+    return name.removeprefix("aws_").replace("_", "").lower()
+
+
+@functools.cache
+def _known_by_squash() -> dict[str, str]:
+    """Known Terraform types by their name without `aws_` and underscores (`apigatewaystage`)."""
+    return {_squash(t): t for t in sorted(known_tf_types())}
+
+
 def derive_tf_type(token: str) -> str | None:
-    """`tf_type` by rule: module prefixes, then the first candidate some Checkov check knows."""
+    """`tf_type` by rule; among the candidates, the first that some Checkov check targets wins.
+
+    Candidates in order: the module's prefixes (`ec2` -> `aws_<name>`), `aws_<module>_<name>`, then
+    a known type whose name without underscores is module + name (`apigateway/stage` ->
+    `aws_api_gateway_stage`, `opensearch/serverlessCollection` -> `aws_opensearchserverless_collection`).
+    """
     parts = token.split(":")
     if len(parts) != 3 or parts[0] != "aws":
         return None
     module = parts[1].split("/")[0]
-    resource = camel_to_snake(re.sub(r"V\d+$", "", parts[2]))
+    name = re.sub(r"V\d+$", "", parts[2])
+    resource = camel_to_snake(name)
     candidates = [f"{p}{resource}" for p in MODULE_PREFIXES.get(module, ())]
     candidates.append(f"aws_{module}_{resource}")
     known = known_tf_types()
+    squashed = _known_by_squash().get(_squash(f"{module}{name}"))
+    if squashed is not None:
+        candidates.append(squashed)
     return next(
         (c for c in candidates if c in known),
-        candidates[-1] if module not in MODULE_PREFIXES else candidates[0],
+        candidates[0] if module in MODULE_PREFIXES else f"aws_{module}_{resource}",
     )
 
 
