@@ -132,6 +132,13 @@ def agent_table(ag: dict[str, Any]) -> list[str]:
     return _table(["`gitops agent --once`, plan-only", "best s", "CPU s"], rows)
 
 
+def phases_table(runs: dict[str, dict[str, Any]]) -> list[str]:
+    """One row per pipeline phase, one column per variant (sequential, Checkov warmed during evaluation)."""
+    names = list(dict.fromkeys(k for r in runs.values() for k in r if k not in ("overlap", "error")))
+    rows = [[name, *(str(r.get(name, "-")) for r in runs.values())] for name in names]
+    return _table(["phase", *runs], rows)
+
+
 def render(results: dict[str, Any]) -> str:
     """All sections present in `results` as Markdown."""
     out: list[str] = ["### Machine", *machine_lines(results.get("machine", {})), ""]
@@ -143,6 +150,13 @@ def render(results: dict[str, Any]) -> str:
         out += ["### Multi-stack repository", *multistack_table(results["multistack"]), ""]
     if results.get("agent"):
         out += ["### Agent", *agent_table(results["agent"]), ""]
+    prof = results.get("profile")
+    if prof and prof.get("phases_s"):
+        out += [
+            f"### Gate phases at {prof['resources']} resources (seconds)",
+            *phases_table(prof["phases_s"]),
+            "",
+        ]
     runs = results.get("runs", {})
     if runs:
         out += ["Runs: " + "; ".join(f"{k}: {v}" for k, v in runs.items())]

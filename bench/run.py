@@ -11,6 +11,7 @@ import json
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -171,9 +172,40 @@ def render(results: dict[str, Any], console: Console) -> list[str]:
         console.print(t)
         failures += _failures([ag["warmup"], *ag["idle_runs"], *ag["changed_runs"]], "agent")
     prof = results.get("profile")
-    if prof:
-        console.print(f"profile: {prof.get('summary', '-')}")
+    if prof and prof.get("phases_s"):
+        t = Table(title=f"Gate pipeline phases at {prof['resources']} resources, seconds (bench.phases)")
+        t.add_column("phase")
+        runs = prof["phases_s"]
+        for label in runs:
+            t.add_column(label, justify="right")
+        names = list(dict.fromkeys(k for r in runs.values() for k in r if k not in ("overlap", "error")))
+        for name in names:
+            t.add_row(name, *(str(r.get(name, "-")) for r in runs.values()))
+        console.print(t)
     return failures
+
+
+def run_section(
+    section: str,
+    tmp: Path,
+    sizes: list[int],
+    repeats: int,
+    stacks: int,
+    env: dict[str, str],
+    log: scenarios.Log,
+) -> Any:
+    """Run one section; its JSON-ready result."""
+    if section == "gate":
+        return scenarios.gate_vs_checkov(tmp, sizes, repeats, env, log).model_dump(mode="json")
+    if section == "memory":
+        return [m.model_dump(mode="json") for m in scenarios.memory(tmp, sizes, env, log)]
+    if section == "multistack":
+        return scenarios.multistack(tmp, repeats, env, log, stacks=stacks).model_dump(mode="json")
+    if section == "agent":
+        return scenarios.agent(tmp, repeats, env, log, stacks=stacks).model_dump(mode="json")
+    from bench.profile import profile_gate
+
+    return profile_gate(tmp, 700 if 700 in sizes else max(sizes), env, log)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -213,30 +245,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.bytecode == "cached":
             scenarios.warm_bytecode(tmp, env, log)
         for section in sections:
-            if section == "gate":
-                results["gate"] = scenarios.gate_vs_checkov(tmp, sizes, repeats, env, log).model_dump(
-                    mode="json"
-                )
-            elif section == "memory":
-                results["memory"] = [
-                    m.model_dump(mode="json") for m in scenarios.memory(tmp, sizes, env, log)
-                ]
-            elif section == "multistack":
-                results["multistack"] = scenarios.multistack(
-                    tmp, repeats, env, log, stacks=stacks
-                ).model_dump(mode="json")
-            elif section == "agent":
-                results["agent"] = scenarios.agent(tmp, repeats, env, log, stacks=stacks).model_dump(
-                    mode="json"
-                )
-            elif section == "profile":
-                from bench.profile import profile_gate
-
-                results["profile"] = profile_gate(tmp, max(sizes) if args.sizes else 700, env, log)
+            started = time.perf_counter()
+            try:
+                results[section] = run_section(section, tmp, sizes, repeats, stacks, env, log)
+                outcome = "ok"
+            except Exception as exc:  # one broken section must not lose the others' numbers
+                outcome = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                err.print(f"bench: {section}: {outcome}", markup=False, highlight=False)
             results.setdefault("runs", {})[section] = {
                 "quick": args.quick,
                 "sizes": sizes,
                 "repeats": repeats,
+                "bytecode": args.bytecode,
+                "outcome": outcome,
+                "section_s": round(time.perf_counter() - started, 1),
             }
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(results, indent=2) + "\n")
