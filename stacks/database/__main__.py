@@ -34,30 +34,36 @@ orders = SecureTable(
     deletion_protection=settings.is_prod,
 )
 
-database = AuroraPostgresServerless(
-    "orders-db",
-    cluster_identifier=settings.resource_name("orders-db"),
-    vpc_id=network.vpc_id,
-    subnet_ids=network.private_subnet_ids,
-    allowed_cidr=network.cidr_block,
-    kms_key_arn=key.arn,
-    deletion_protection=settings.is_prod,
-    log_retention_days=settings.log_retention_days,
-    min_capacity=config.get_float("dbMinCapacity") or 0.5,
-    max_capacity=config.get_float("dbMaxCapacity") or 4.0,
-    backup_retention_days=config.get_int("dbBackupRetentionDays") or 7,
-)
+# `aurora` / `backupPlan` (default true) exist only so an emulator without RDS or AWS Backup (the
+# LocalStack community edition, tests/e2e) can apply the rest; the dev and prod configs never set them.
+database = None
+if config.get_bool("aurora") is not False:
+    database = AuroraPostgresServerless(
+        "orders-db",
+        cluster_identifier=settings.resource_name("orders-db"),
+        vpc_id=network.vpc_id,
+        subnet_ids=network.private_subnet_ids,
+        allowed_cidr=network.cidr_block,
+        kms_key_arn=key.arn,
+        deletion_protection=settings.is_prod,
+        log_retention_days=settings.log_retention_days,
+        min_capacity=config.get_float("dbMinCapacity") or 0.5,
+        max_capacity=config.get_float("dbMaxCapacity") or 4.0,
+        backup_retention_days=config.get_int("dbBackupRetentionDays") or 7,
+    )
 
-BackupPlan(
-    "data",
-    resource_arns=[orders.arn, database.cluster.arn],
-    kms_key_arn=key.arn,
-    retention_days=config.get_int("backupRetentionDays") or 35,
-)
+if config.get_bool("backupPlan") is not False:
+    BackupPlan(
+        "data",
+        resource_arns=[orders.arn] + ([database.cluster.arn] if database is not None else []),
+        kms_key_arn=key.arn,
+        retention_days=config.get_int("backupRetentionDays") or 35,
+    )
 
 pulumi.export("tableName", orders.name)
 pulumi.export("tableArn", orders.arn)
 pulumi.export("tableStreamArn", orders.stream_arn)
-pulumi.export("clusterEndpoint", database.endpoint)
-pulumi.export("clusterSecretArn", database.master_secret_arn)
+if database is not None:
+    pulumi.export("clusterEndpoint", database.endpoint)
+    pulumi.export("clusterSecretArn", database.master_secret_arn)
 pulumi.export("kmsKeyArn", key.arn)

@@ -58,23 +58,30 @@ worker = SecureFunction(
     ],
 )
 
-api = HttpApi(
-    "orders",
-    functions={"api": api_function.function},
-    routes={"POST /orders": "api", "GET /orders/{id}": "api"},
-    kms_key_arn=key.arn,
-    log_retention_days=settings.log_retention_days,
-    throttling_burst_limit=config.get_int("apiBurstLimit") or 50,
-    throttling_rate_limit=config.get_float("apiRateLimit") or 100.0,
-    jwt_issuer=config.get("jwtIssuer"),
-    jwt_audience=config.get_object("jwtAudience") or [],
-)
+# `httpApi` (default true) exists only so an emulator without API Gateway v2 (the LocalStack community
+# edition, tests/e2e) can apply the rest; the dev and prod configs never set it.
+api = None
+if config.get_bool("httpApi") is not False:
+    api = HttpApi(
+        "orders",
+        functions={"api": api_function.function},
+        routes={"POST /orders": "api", "GET /orders/{id}": "api"},
+        kms_key_arn=key.arn,
+        log_retention_days=settings.log_retention_days,
+        throttling_burst_limit=config.get_int("apiBurstLimit") or 50,
+        throttling_rate_limit=config.get_float("apiRateLimit") or 100.0,
+        jwt_issuer=config.get("jwtIssuer"),
+        jwt_audience=config.get_object("jwtAudience") or [],
+    )
 
 subscribe("orders-worker", orders_queue, worker.function, batch_size=10)
 
-pulumi.export("apiEndpoint", api.endpoint)
-pulumi.export("apiDomain", api.endpoint.apply(lambda url: url and url.removeprefix("https://").split("/")[0]))
-pulumi.export("apiId", api.api_id)
+if api is not None:
+    pulumi.export("apiEndpoint", api.endpoint)
+    pulumi.export(
+        "apiDomain", api.endpoint.apply(lambda url: url and url.removeprefix("https://").split("/")[0])
+    )
+    pulumi.export("apiId", api.api_id)
 pulumi.export("functionNames", [api_function.name, worker.name])
 pulumi.export("queueUrl", orders_queue.url)
 pulumi.export("queueArn", orders_queue.arn)
