@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.bridge import BridgedPlan
+from compliance.errors import ConfigError
 from compliance.model import Finding, Resource, Result, StackGraph
 
 OFFLINE_ENV = {
@@ -73,6 +75,51 @@ def preload() -> None:
     get_graph_checks_registry("terraform").load_checks()
 
 
+LOAD_FAILURES = ("Cannot load external check", "Failed to parse check id", "Custom policy")
+"""Starts of the messages Checkov logs (and otherwise ignores) when one of our checks cannot load."""
+
+
+class _LoadFailures(logging.Handler):
+    """Collects Checkov's log messages about external checks it could not load."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage().splitlines()[0]
+        if message.startswith(LOAD_FAILURES):
+            error = record.exc_info[1] if record.exc_info else None
+            self.messages.append(f"{message}: {error}" if error else message)
+
+
+def load_external_checks(directories: Sequence[Path]) -> None:
+    """Register our checks (Python and YAML) with Checkov; ConfigError naming the file if one can't load.
+
+    Checkov itself logs a broken check and carries on without it, which for a gate means a policy
+    silently not enforced.
+    """
+    from checkov.common.checks_infra.registry import get_graph_checks_registry
+    from checkov.terraform.checks.resource.registry import resource_registry
+
+    for directory in directories:
+        if not Path(directory).is_dir():
+            raise ConfigError(f"{directory}: external checks directory not found")
+        for folder in {p.parent for p in Path(directory).rglob("*.py") if p.name != "__init__.py"}:
+            if not (folder / "__init__.py").is_file():
+                raise ConfigError(f"{folder}: Python checks without __init__.py (Checkov would skip them)")
+    failures = _LoadFailures()
+    logging.getLogger().addHandler(failures)
+    try:
+        for directory in directories:
+            resource_registry.load_external_checks(str(directory))
+            get_graph_checks_registry("terraform").load_external_checks(str(directory))
+    finally:
+        logging.getLogger().removeHandler(failures)
+    if failures.messages:
+        raise ConfigError(f"invalid custom check: {failures.messages[0]}")
+
+
 @contextlib.contextmanager
 def scoped_registries() -> Iterator[None]:
     """Undo external check registrations when the run ends.
@@ -124,12 +171,8 @@ def run_checkov(
         run_image_referencer=False,
     )
     with _LOCK, scoped_registries():
-        report = Runner().run(
-            root_folder=None,
-            files=[str(f) for f in files],
-            external_checks_dir=[str(d) for d in external_checks_dirs] or None,
-            runner_filter=runner_filter,
-        )
+        load_external_checks(external_checks_dirs)
+        report = Runner().run(root_folder=None, files=[str(f) for f in files], runner_filter=runner_filter)
     reports = report if isinstance(report, list) else [report]
     records: list[Any] = []
     for r in reports:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from compliance.bridge import to_terraform_plan
+from compliance.errors import ConfigError
 from compliance.model import Resource, SourcePosition, StackGraph
 from compliance.scan import scan
 
@@ -191,3 +192,23 @@ def test_preload_imports_checkov_and_loads_the_graph_checks() -> None:
     env = {k: v for k, v in os.environ.items() if k != "CKV_SKIP_PACKAGE_UPDATE_CHECK"}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
     assert proc.returncode == 0, proc.stderr[-1000:]
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"__init__.py": "", "broken.py": "raise RuntimeError('typo in check')\n"}, "broken.py"),
+        ({"ok.py": "x = 1\n"}, "without __init__.py"),
+        ({"bad.yaml": "metadata: {id: CKV2_ORG_905}\n"}, "bad.yaml"),
+    ],
+)
+def test_a_check_that_cannot_load_is_a_config_error(
+    tmp_path: Path, files: dict[str, str], expected: str
+) -> None:
+    """Checkov would log and skip it: a policy silently not enforced. We stop with one line instead."""
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    graph = stack("vols", res("aws:ebs/volume:Volume", "v", {"size": 5}, 1))
+    with pytest.raises(ConfigError, match=expected) as info:
+        scan([(graph, to_terraform_plan(graph))], external_checks_dirs=[tmp_path])
+    assert "\n" not in str(info.value)
