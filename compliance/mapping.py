@@ -371,6 +371,8 @@ def to_tf_value(value: Any, field: Field | None) -> Any:
         return value
     if field.kind == "json" and isinstance(value, dict | list):
         return json.dumps(value)
+    if field.kind == "scalar" and isinstance(value, dict):
+        return json.dumps(value)  # an object given for a string (e.g. a policy): Terraform sees JSON
     if field.kind in ("block", "blocks") and field.nested is not None:
         items = value if isinstance(value, list) else [value]
         return [to_tf_object(v, field.nested) for v in items if isinstance(v, dict)]

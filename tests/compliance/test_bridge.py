@@ -111,8 +111,12 @@ def test_names_shapes_and_renames_come_from_the_pulumi_aws_metadata() -> None:
 
 def test_policy_documents_given_as_objects_become_json_strings() -> None:
     doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-    plan = to_terraform_plan(graph(res("aws:iam/policy:Policy", "admin", {"policy": doc}))).plan
+    trust = {"Version": "2012-10-17", "Statement": []}
+    policy = res("aws:iam/policy:Policy", "admin", {"policy": doc})  # typed Union[str, PolicyDocument]
+    role = res("aws:iam/role:Role", "r", {"assumeRolePolicy": trust})  # typed str, given an object
+    plan = to_terraform_plan(graph(policy, role)).plan
     assert json.loads(planned(plan, "aws_iam_policy.admin")["policy"]) == doc
+    assert json.loads(planned(plan, "aws_iam_role.r")["assume_role_policy"]) == trust
 
 
 def test_property_dependencies_become_references_and_leave_the_planned_values() -> None:
