@@ -210,9 +210,10 @@ def to_terraform_plan(graph: StackGraph) -> BridgedPlan:
             value = mapping.to_tf_value(raw, field)
             deps = {by_urn[u] for u in _iter_dependencies(resource, prop) if u in by_urn}
             deps.discard(address)
+            unknown = raw is None or raw == mapping.UNKNOWN  # the evaluator records unknowns as None
             if value is None:
-                if len(deps) == 1 and raw == mapping.UNKNOWN:
-                    expressions[tf_name] = {"references": _refs(deps.pop(), "id")}
+                if unknown and deps:
+                    expressions[tf_name] = {"references": [r for d in sorted(deps) for r in _refs(d, "id")]}
                 continue
             if prop in NOT_REFERENCES:
                 kept_value, expr, found = value, None, False
@@ -221,8 +222,6 @@ def to_terraform_plan(graph: StackGraph) -> BridgedPlan:
                 kept_value, expr, found = _walk_refs(value, index, deps)
             else:
                 kept_value, expr, found = _walk_refs(value, strong, None, exclude=address)
-            if not found and deps and raw == mapping.UNKNOWN:
-                expr = {"references": [r for d in sorted(deps) for r in _refs(d, "id")]}
             if kept_value is not None and kept_value != [] and kept_value != {}:
                 values[tf_name] = kept_value
             if expr is not None:

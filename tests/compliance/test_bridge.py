@@ -157,16 +157,18 @@ def test_property_dependencies_become_references_and_leave_the_planned_values() 
 
 def test_lists_of_ids_and_unknown_values_become_references() -> None:
     sg = res("aws:ec2/securityGroup:SecurityGroup", "web", {}, id="sg-123")
+    subnet = res("aws:ec2/subnet:Subnet", "a", {})
     vm = res(
         "aws:ec2/instance:Instance",
         "vm",
         {"vpcSecurityGroupIds": ["sg-123", "sg-external"], "subnetId": None},
-        property_dependencies={"vpcSecurityGroupIds": [sg.urn]},
+        property_dependencies={"vpcSecurityGroupIds": [sg.urn], "subnetId": [subnet.urn]},
     )
-    plan = to_terraform_plan(graph(sg, vm)).plan
+    plan = to_terraform_plan(graph(sg, subnet, vm)).plan
     assert planned(plan, "aws_instance.vm") == {"vpc_security_group_ids": ["sg-external"]}
-    assert expressions(plan, "aws_instance.vm")["vpc_security_group_ids"] == {
-        "references": ["aws_security_group.web.id", "aws_security_group.web"]
+    assert expressions(plan, "aws_instance.vm") == {
+        "vpc_security_group_ids": {"references": ["aws_security_group.web.id", "aws_security_group.web"]},
+        "subnet_id": {"references": ["aws_subnet.a.id", "aws_subnet.a"]},  # unknown: recorded as None
     }
 
 
