@@ -142,6 +142,19 @@ def expected_types(stack: str, knobs: Mapping[str, Mapping[str, Any]]) -> tuple[
     return EXPECTED_TYPES[stack] + (() if knobs.get(stack) else PRO_TYPES[stack])
 
 
+def edition_mismatch(
+    health: Mapping[str, Any], knobs: Mapping[str, Mapping[str, Any]], endpoint: str
+) -> str | None:
+    """Why the Pro-only resources cannot apply: no knobs (LOCALSTACK_AUTH_TOKEN set) but LocalStack
+    reports the community edition (the token does nothing in the localstack/localstack image)."""
+    if knobs or health.get("edition") != "community":
+        return None
+    return (
+        f"LOCALSTACK_AUTH_TOKEN is set but LocalStack at {endpoint} is the community edition: run the "
+        "localstack/localstack-pro image, or unset the token / set E2E_STACKS for the community set"
+    )
+
+
 # --- the repository the agent reconciles -----------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from tests.e2e.support import (
     LOG_GROUP,
     boto3_clients,
     checkpoint_resources,
+    edition_mismatch,
     expected_types,
     get_config,
     knobs_for,
@@ -27,6 +28,7 @@ from tests.e2e.support import (
     missing_resources,
     missing_types,
     of_type,
+    probe_health,
     selected_stacks,
     skip_reason,
     stack_outputs,
@@ -43,6 +45,9 @@ def test_agent_applies_dev_stacks_to_localstack_then_a_revert(tmp_path: Path) ->
     endpoint = localstack_endpoint()
     stacks = selected_stacks()
     knobs = knobs_for(stacks)
+    mismatch = edition_mismatch(probe_health(endpoint) or {}, knobs, endpoint)
+    if mismatch is not None:
+        pytest.fail(mismatch)
     backend = tmp_path / "state" / "backend"
     clients = {
         s: boto3_clients(endpoint, str(get_config(REPO_ROOT / "stacks" / s, "dev", "aws:region")))

@@ -27,6 +27,7 @@ from tests.e2e.support import (
     build_repo,
     checkpoint_file,
     checkpoint_resources,
+    edition_mismatch,
     expected_types,
     is_loopback,
     knobs_for,
@@ -142,6 +143,14 @@ def test_knobs_only_without_a_pro_token() -> None:
     assert "aws:rds/cluster:Cluster" in expected_types("database", {})
     assert "aws:apigatewayv2/api:Api" in expected_types("serverless", {})
     assert changed_value(30) == 60 and changed_value(60) == 90
+
+
+def test_a_pro_run_against_the_community_edition_is_named() -> None:
+    community, pro = {"edition": "community"}, {"edition": "pro"}
+    assert edition_mismatch(community, COMMUNITY_KNOBS, "http://localhost:4566") is None
+    assert edition_mismatch(pro, {}, "http://localhost:4566") is None
+    message = edition_mismatch(community, {}, "http://localhost:4566")
+    assert message is not None and "community edition" in message and "localstack-pro" in message
 
 
 # --- the repository the agent gets ----------------------------------------------------------------
