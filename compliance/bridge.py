@@ -216,12 +216,12 @@ def to_terraform_plan(graph: StackGraph) -> BridgedPlan:
                     expressions[tf_name] = {"references": [r for d in sorted(deps) for r in _refs(d, "id")]}
                 continue
             if prop in NOT_REFERENCES:
-                kept_value, expr, found = value, None, False
+                kept_value, expr, _ = value, None, False
             elif deps:
                 index = {v: (d, a) for d in sorted(deps) for v, a in identities[d].items()}
-                kept_value, expr, found = _walk_refs(value, index, deps)
+                kept_value, expr, _ = _walk_refs(value, index, deps)
             else:
-                kept_value, expr, found = _walk_refs(value, strong, None, exclude=address)
+                kept_value, expr, _ = _walk_refs(value, strong, None, exclude=address)
             if kept_value is not None and kept_value != [] and kept_value != {}:
                 values[tf_name] = kept_value
             if expr is not None:
