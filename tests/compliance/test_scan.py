@@ -212,3 +212,30 @@ def test_a_check_that_cannot_load_is_a_config_error(
     with pytest.raises(ConfigError, match=expected) as info:
         scan([(graph, to_terraform_plan(graph))], external_checks_dirs=[tmp_path])
     assert "\n" not in str(info.value)
+
+
+def test_scan_never_touches_the_network() -> None:
+    """In a fresh interpreter (Checkov's import-time calls included), no socket connects or resolves."""
+    code = """
+import socket
+attempts = []
+def refuse(*args, **kwargs):
+    attempts.append(args[1:] if len(args) > 1 else args)
+    raise OSError("network disabled in test")
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+socket.getaddrinfo = refuse
+socket.create_connection = refuse
+from compliance.bridge import to_terraform_plan
+from compliance.model import Resource, StackGraph
+from compliance.scan import scan
+t = "aws:s3/bucket:Bucket"
+r = Resource(urn=f"urn:pulumi:dev::p::pulumi:pulumi:Stack${t}::b", type=t, name="b", inputs={"bucket": "b"})
+g = StackGraph(project="p", path="p", env="dev", resources=[r])
+found = scan([(g, to_terraform_plan(g))])[("p", "dev")]
+assert any(f.check_id == "CKV_AWS_18" and f.result == "failed" for f in found), found
+assert attempts == [], attempts
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BC_", "CKV_"))}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
