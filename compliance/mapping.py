@@ -11,7 +11,10 @@ attribute name and shape:
   object; Terraform plan JSON represents it as a list of one object;
 - `Mapping[...]` is a map (tags), `Union[str, <Args class>]` is a JSON document (IAM policies).
 
-Only renames the metadata cannot reveal are hand-written (`FIELD_RENAMES`, `TYPE_OVERRIDES`).
+Only what the metadata cannot reveal is hand-written: field renames (`FIELD_RENAMES`,
+`BLOCK_NAME_OVERRIDES`), Terraform type prefixes per module (`MODULE_PREFIXES`) and irregular type
+names (`TYPE_OVERRIDES`). `python -m compliance.mapping` writes all of it, per resource token, to
+`compliance/tf_schema/aws.json.gz`, so the bridge needs neither pulumi_aws nor Checkov at run time.
 """
 
 from __future__ import annotations
