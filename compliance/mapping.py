@@ -13,8 +13,9 @@ attribute name and shape:
 
 Only what the metadata cannot reveal is hand-written: field renames (`FIELD_RENAMES`,
 `BLOCK_NAME_OVERRIDES`), Terraform type prefixes per module (`MODULE_PREFIXES`) and irregular type
-names (`TYPE_OVERRIDES`). `python -m compliance.mapping` writes all of it, per resource token, to
-`compliance/tf_schema/aws.json.gz`, so the bridge needs neither pulumi_aws nor Checkov at run time.
+names (`TYPE_OVERRIDES`). `python -m compliance.mapping` writes every token's Terraform type and
+args fields to `compliance/tf_schema/aws.json.gz`, so the bridge needs neither pulumi_aws nor
+Checkov at run time.
 """
 
 from __future__ import annotations
