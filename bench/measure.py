@@ -23,7 +23,8 @@ class Run(BaseModel):
     max_rss_mb: float = 0.0
     """Largest single process in the tree (kernel ru_maxrss of the child and its reaped descendants)."""
     tree_rss_mb: float | None = None
-    """Peak of the summed RSS of all live processes in the tree, sampled (memory runs only)."""
+    """Peak of the summed PSS of all live processes in the tree, sampled (memory runs only). PSS
+    splits shared pages between the processes sharing them, so forked workers are not counted twice."""
     exit_code: int
     stderr_tail: str = ""
     error: str | None = None
@@ -71,18 +72,30 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
+def _pss_bytes(pid: int) -> int:
+    """Proportional set size of one process (RSS when smaps_rollup is unavailable)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * PAGE
+    except OSError:
+        return 0
+
+
 def tree_rss_bytes(root: int) -> int:
-    """Summed resident memory of `root` and all its descendants right now."""
+    """Summed proportional resident memory (PSS) of `root` and all its descendants right now."""
     tree = _children()
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
         todo.extend(tree.get(pid, []))
-        try:
-            with open(f"/proc/{pid}/statm") as fh:
-                total += int(fh.read().split()[1]) * PAGE
-        except OSError:
-            continue
+        total += _pss_bytes(pid)
     return total
 
 

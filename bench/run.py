@@ -121,7 +121,7 @@ def render(results: dict[str, Any], console: Console) -> list[str]:
             f"{_s(gate['checkov_marginal_ms_per_resource'], '{:.1f}')} ms/resource"
         )
     if results.get("memory"):
-        t = Table(title="Peak memory, MiB (largest process / summed process tree)")
+        t = Table(title="Peak memory, MiB (largest process RSS / summed PSS of the process tree)")
         for col in ("resources", "gate max proc", "gate tree", "checkov max proc", "checkov tree"):
             t.add_column(col, justify="right")
         for m in results["memory"]:
