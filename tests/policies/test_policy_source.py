@@ -79,7 +79,9 @@ def test_materialize_writes_the_revision_tree(repo: Path, tmp_path: Path) -> Non
         CHECKS_DIR / "lambda_memory_cap.py"
     ).read_text()
     assert not (out / "checks" / "extra_noop.py").exists()
-    assert load_waivers(out) == []
+    # The base revision's waivers (the shipped ones), not the self-waiver the "PR" added.
+    assert load_waivers(out) == load_waivers(REPO_POLICIES)
+    assert load_waivers(out) != load_waivers(repo / "policies")
 
 
 def test_revision_checks_run_even_after_the_working_tree_was_loaded(repo: Path, tmp_path: Path) -> None:
