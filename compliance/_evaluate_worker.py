@@ -712,7 +712,8 @@ def main(argv: list[str]) -> int:
     program_dir = request["program_dir"]
     os.chdir(request["cwd"])
     sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]
-    sys.path[:0] = list(dict.fromkeys([program_dir, request["cwd"]]))  # program dir, then project dir
+    # program dir, then project dir, then the repository's shared libraries beside the project
+    sys.path[:0] = list(dict.fromkeys([program_dir, request["cwd"], *request.get("library_paths", [])]))
     graph = run(request)
     Path(out_path).write_text(json.dumps(graph, sort_keys=False))
     return 0

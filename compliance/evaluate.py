@@ -113,6 +113,19 @@ def _program(project_dir: Path, settings: Mapping[str, Any], pulumi_yaml: Path) 
     raise ConfigError(f"{pulumi_yaml}: main {main!r} does not exist")
 
 
+def library_paths(project_dir: Path, root: Path | None) -> list[str]:
+    """Directories searched before installed packages: the project's parent, inside the repository.
+
+    Shared component packages that live beside the projects (stacks/platform_components) then come
+    from the same checkout as the program, so evaluating an old or new commit uses that commit's
+    components, not whatever copy is installed.
+    """
+    parent = project_dir.resolve().parent
+    if root is None or not parent.is_relative_to(root.resolve()):
+        return []
+    return [str(parent)]
+
+
 def build_request(
     project_dir: Path,
     env: str,
@@ -136,6 +149,7 @@ def build_request(
         "region": values.get("aws:region") or "us-east-1",
         "placeholders": placeholders,
         "stack_outputs": {k: dict(v) for k, v in (stack_outputs or {}).items()},
+        "library_paths": library_paths(project_dir, root),
     }
     environ = {
         "PULUMI_CONFIG": json.dumps(values),

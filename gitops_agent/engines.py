@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
 
+import yaml
 from pydantic import BaseModel
 
 from compliance.model import SECRET, StackGraph
@@ -108,6 +110,25 @@ def _has_changes(changes: Mapping[Any, int] | None) -> bool:
     return any(n for k, n in (changes or {}).items() if str(getattr(k, "value", k)) != "same")
 
 
+def pin_virtualenv(project_dir: Path, venv: Path) -> None:
+    """Point a checkout's Pulumi.yaml at the agent's own virtualenv.
+
+    A committed `runtime.options.virtualenv` is relative to the repository (e.g. ../../.venv), which
+    does not exist inside the agent's export of a commit; the agent's environment is the one that has
+    pulumi, pulumi-aws and the project installed. Only ever called on the agent's own export.
+    """
+    path = project_dir / "Pulumi.yaml"
+    settings = yaml.safe_load(path.read_text()) or {}
+    runtime = settings.get("runtime")
+    if isinstance(runtime, str):
+        runtime = {"name": runtime}
+    if not isinstance(runtime, dict) or runtime.get("name") != "python":
+        return
+    runtime.setdefault("options", {})["virtualenv"] = str(venv)
+    settings["runtime"] = runtime
+    path.write_text(yaml.safe_dump(settings, sort_keys=False))
+
+
 class PulumiEngine:
     """Pulumi Automation API: LocalWorkspace on the checkout's project dir, stack named after the env."""
 
@@ -143,14 +164,24 @@ class PulumiEngine:
         if self.backend_url.startswith("file://"):
             Path(self.backend_url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
 
-    def workspace_env(self) -> dict[str, str]:
-        """Extra environment for the Pulumi CLI (the passphrase is inherited, never copied here)."""
-        return {"PULUMI_BACKEND_URL": self.backend_url, "PULUMI_SKIP_UPDATE_CHECK": "true"}
+    def workspace_env(self, project_dir: Path) -> dict[str, str]:
+        """Extra environment for the Pulumi CLI (the passphrase is inherited, never copied here).
+
+        PYTHONPATH puts the checkout's own stacks directory first, so shared component packages
+        (stacks/platform_components) come from the commit being applied, not from wherever the
+        agent's environment was installed.
+        """
+        return {
+            "PULUMI_BACKEND_URL": self.backend_url,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PYTHONPATH": str(project_dir.resolve().parent),
+        }
 
     def stack(self, project_dir: Path) -> Any:
         """create_or_select the env's stack with config from `project_dir`/Pulumi.<env>.yaml."""
+        pin_virtualenv(project_dir, Path(sys.prefix))
         opts = self.auto.LocalWorkspaceOptions(
-            work_dir=str(project_dir), env_vars=self.workspace_env(), secrets_provider="passphrase"
+            work_dir=str(project_dir), env_vars=self.workspace_env(project_dir), secrets_provider="passphrase"
         )
         try:
             return self.auto.create_or_select_stack(stack_name=self.env, work_dir=str(project_dir), opts=opts)
