@@ -3,13 +3,13 @@ password, logs exported, performance insights, enhanced monitoring."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from platform_components.iam import assume_role_policy
 from platform_components.log_group import EncryptedLogGroup
 
 POSTGRES_PORT = 5432
@@ -109,18 +109,7 @@ class AuroraPostgresServerless(pulumi.ComponentResource):
         )
         monitoring_role = aws.iam.Role(
             f"{name}-monitoring",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=assume_role_policy("monitoring.rds.amazonaws.com"),
             opts=child,
         )
         aws.iam.RolePolicyAttachment(

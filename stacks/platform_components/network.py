@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from platform_components.aws_context import region
+from platform_components.iam import assume_role_policy
 from platform_components.log_group import EncryptedLogGroup
 
 
@@ -73,18 +74,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{name}-flow-logs",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com"),
             opts=child,
         )
         aws.iam.RolePolicy(
