@@ -239,3 +239,21 @@ assert attempts == [], attempts
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BC_", "CKV_"))}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_gc_is_paused_only_during_the_checkov_run() -> None:
+    import gc
+
+    from compliance.scan import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a caller's own choice is kept
+    finally:
+        gc.enable()
