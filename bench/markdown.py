@@ -157,6 +157,35 @@ def render(results: dict[str, Any]) -> str:
             *phases_table(prof["phases_s"]),
             "",
         ]
+    if prof and prof.get("fork_experiment"):
+        f = prof["fork_experiment"]
+        out += [
+            "### Evaluation workers: spawned (today) vs forked from a preloaded parent",
+            *_table(
+                [
+                    "stacks",
+                    "spawn s",
+                    "spawn CPU s",
+                    "fork s (incl. preload)",
+                    "fork CPU s",
+                    "graphs identical",
+                ],
+                [
+                    [
+                        str(f.get(k, "-"))
+                        for k in (
+                            "stacks",
+                            "spawn_wall_s",
+                            "spawn_cpu_s",
+                            "fork_wall_s",
+                            "fork_cpu_s",
+                            "graphs_identical",
+                        )
+                    ]
+                ],
+            ),
+            "",
+        ]
     runs = results.get("runs", {})
     if runs:
         out += ["Runs: " + "; ".join(f"{k}: {v}" for k, v in runs.items())]

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.generate import write_multistack_repo
 from bench.measure import run
 from bench.scenarios import REPO, Env, Log, prepare, stamp
 
@@ -138,7 +139,20 @@ def profile_gate(tmp: Path, resources: int, env: Env, log: Log) -> dict[str, Any
         phase_runs[label] = (
             json.loads(lines[-1]) if done.returncode == 0 and lines else {"error": done.stderr[-500:]}
         )
+    log("profile: evaluation workers spawned vs forked from a preloaded parent (20-stack repo)")
+    repo = write_multistack_repo(tmp / "fork-repo", stacks=20)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.fork_experiment", str(repo.root / "stacks")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    fork = json.loads(lines[-1]) if done.returncode == 0 and lines else {"error": done.stderr[-500:]}
     result: dict[str, Any] = {
+        "fork_experiment": fork,
         "phases_s": phase_runs,
         "resources": resources,
         "stamp": started,

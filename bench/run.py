@@ -182,6 +182,10 @@ def render(results: dict[str, Any], console: Console) -> list[str]:
         for name in names:
             t.add_row(name, *(str(r.get(name, "-")) for r in runs.values()))
         console.print(t)
+    if prof and prof.get("fork_experiment"):
+        console.print(
+            f"evaluation workers spawned vs forked from a preloaded parent: {prof['fork_experiment']}"
+        )
     return failures
 
 
