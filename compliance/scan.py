@@ -70,10 +70,11 @@ def preload() -> None:
     evaluated in subprocesses, so the import overlaps the evaluation.
     """
     offline_checkov()
-    from checkov.common.checks_infra.registry import get_graph_checks_registry
-    from checkov.terraform.plan_runner import Runner  # noqa: F401  (imports the resource registries)
+    with _LOCK, gc_paused():  # importing Checkov leaves ~900k tracked objects: GC passes walk them all
+        from checkov.common.checks_infra.registry import get_graph_checks_registry
+        from checkov.terraform.plan_runner import Runner  # noqa: F401  (imports the resource registries)
 
-    get_graph_checks_registry("terraform").load_checks()
+        get_graph_checks_registry("terraform").load_checks()
 
 
 LOAD_FAILURES = ("Cannot load external check", "Failed to parse check id", "Custom policy")
@@ -177,7 +178,7 @@ def run_checkov(
     check_ids: Sequence[str] | None = None,
 ) -> list[Any]:
     """Run Checkov's terraform_plan runner over plan files in-process; return its records."""
-    offline_checkov()
+    preload()
     from checkov.runner_filter import RunnerFilter
     from checkov.terraform.plan_runner import Runner
 
