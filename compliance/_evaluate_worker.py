@@ -592,6 +592,9 @@ def make_monitor(evaluation: Evaluation) -> Any:
                 if request.type == "pulumi:providers:aws" and isinstance(raw.get("region"), str):
                     evaluation.provider_regions[f"{urn}::{rid}"] = raw["region"]
             evaluation.record(request, urn, raw, rid, outputs, bool(request.custom))
+            # What `pulumi:pulumi:getResource` answers when a Resource object itself is passed as an
+            # input (a resource reference, e.g. `role=role`) and the SDK rehydrates it.
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, rid, outputs)
             return resource_pb2.RegisterResourceResponse(urn=urn, id=rid, object=to_struct(outputs))
 
         def ReadResource(self, request: Any) -> Any:
@@ -620,6 +623,7 @@ def make_monitor(evaluation: Evaluation) -> Any:
                     physical=request.id,
                 )
                 state["id"] = request.id
+                self.resources[urn] = MockMonitor.ResourceRegistration(urn, request.id, state)
             return resource_pb2.ReadResourceResponse(urn=urn, id=request.id, properties=to_struct(state))
 
         def RegisterResourceOutputs(self, request: Any) -> Any:
