@@ -5,7 +5,9 @@ Only wiring lives here; each step is its own module with a plain interface.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ from compliance.bridge import to_terraform_plan
 from compliance.discovery import Project, affected_since, discover, topological_order
 from compliance.evaluate import evaluate_many
 from compliance.model import Finding, Report, StackGraph, StackReport
-from compliance.scan import scan
+from compliance.scan import preload, scan
 from policies.context import set_env
 from policies.controls import controls_for, framework_summary
 from policies.levels import load_enforcement
@@ -146,6 +148,11 @@ def check_with_policies(
     return report
 
 
+def _preload_quietly() -> None:
+    with contextlib.suppress(Exception):
+        preload()
+
+
 def run_check(
     paths: Sequence[Path],
     env: str,
@@ -161,9 +168,14 @@ def run_check(
     """`gitops check` over project paths: the whole pipeline, returning the Report."""
     projects = discover(paths, env)
     to_evaluate, reported = select_projects(projects, repo_root=repo_root, changed_since=changed_since)
+    # Importing Checkov takes seconds of CPU; do it while the programs evaluate in subprocesses.
+    # Failures are ignored here: scan() loads it again and reports properly.
+    warmup = threading.Thread(target=_preload_quietly, name="checkov-preload", daemon=True)
+    warmup.start()
     graphs = evaluate_many(
         to_evaluate, env, jobs=jobs, timeout=timeout, repo_root=repo_root, on_done=on_evaluated
     )
+    warmup.join()
     graphs = [g for g in graphs if g.project in reported]
     report = check_with_policies(graphs, env, repo_root=repo_root, policies_from=policies_from, today=today)
     if changed_since is not None:
