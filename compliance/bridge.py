@@ -120,6 +120,11 @@ def _walk_refs(
     return value, None, False
 
 
+DEFAULT_PROVIDER_ADDRESS = "aws.default"
+DEFAULT_PROVIDER_URN = "default-provider:aws"
+"""Stand-in URN for the stack's default aws provider, which the mock runtime does not register."""
+
+
 def provider_config(graph: StackGraph) -> tuple[dict[str, Any], dict[str, str]]:
     """`configuration.provider_config` for the stack's AWS providers, and provider address -> URN.
 
@@ -145,10 +150,16 @@ def provider_config(graph: StackGraph) -> tuple[dict[str, Any], dict[str, str]]:
             entry["alias"] = alias
         config[key] = entry
         addresses[f"aws.{alias}"] = resource.urn
-    config.setdefault(
-        "aws",
-        {"name": "aws", "full_name": PROVIDER, "expressions": {"region": {"constant_value": "us-east-1"}}},
-    )
+    uses_default = any(r.custom and r.type.startswith("aws:") for r in graph.resources)
+    if "aws" not in config and uses_default:
+        # The default provider is configured by stack config (aws:region in Pulumi.<env>.yaml): only
+        # the region is carried over, so a region-less stack is visible as such to provider checks.
+        expressions = {
+            mapping.camel_to_snake(key): {"constant_value": value}
+            for key, value in graph.default_provider.items()
+        }
+        config["aws"] = {"name": "aws", "full_name": PROVIDER, "expressions": expressions}
+        addresses[DEFAULT_PROVIDER_ADDRESS] = DEFAULT_PROVIDER_URN
     return config, addresses
 
 

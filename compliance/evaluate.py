@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,7 +26,7 @@ from pydantic import ValidationError
 
 from compliance.discovery import Project, load_config, load_project_file, topological_order
 from compliance.errors import ConfigError
-from compliance.model import StackGraph
+from compliance.model import SourcePosition, StackGraph
 
 WORKER = "compliance._evaluate_worker"
 
@@ -147,6 +148,7 @@ def build_request(
         "program": str(program.resolve()),
         "program_dir": str(program_dir.resolve()),
         "region": values.get("aws:region") or "us-east-1",
+        "configured_region": values.get("aws:region"),
         "placeholders": placeholders,
         "stack_outputs": {k: dict(v) for k, v in (stack_outputs or {}).items()},
         "library_paths": library_paths(project_dir, root),
@@ -234,11 +236,29 @@ def evaluate_project(
                 update={"error": f"evaluation crashed (exit {process.returncode}): {detail}"}
             )
         try:
-            return StackGraph.model_validate_json(out_file.read_text())
+            graph = StackGraph.model_validate_json(out_file.read_text())
         except ValidationError as exc:
             return fallback.model_copy(
                 update={"error": f"invalid evaluation result: {exc.errors()[0]['msg']}"}
             )
+    region = request["configured_region"]
+    if isinstance(region, str) and region:
+        graph.default_provider = {"region": region}
+        graph.default_provider_source = config_position(project_dir, env, "aws:region", root)
+    return graph
+
+
+def config_position(project_dir: Path, env: str, key: str, root: Path | None) -> SourcePosition | None:
+    """The line that sets config `key`: in Pulumi.<env>.yaml, else in Pulumi.yaml's config defaults."""
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*:")
+    for name in (f"Pulumi.{env}.yaml", "Pulumi.yaml"):
+        path = project_dir / name
+        if not path.is_file():
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if pattern.match(line):
+                return SourcePosition(file=_relative(path, root), line=number)
+    return None
 
 
 def outputs_by_reference(graph: StackGraph) -> dict[str, dict[str, Any]]:

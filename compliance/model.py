@@ -61,6 +61,12 @@ class StackGraph(BaseModel):
     resources: list[Resource] = Field(default_factory=list)
     outputs: dict[str, Any] = Field(default_factory=dict)
     error: str | None = None
+    default_provider: dict[str, Any] = Field(
+        default_factory=dict, description="stack config the default aws provider uses (region only)"
+    )
+    default_provider_source: SourcePosition | None = Field(
+        default=None, description="where that config is set: the `aws:region` line of Pulumi.<env>.yaml"
+    )
 
 
 class Finding(BaseModel):

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from compliance.bridge import BridgedPlan
+from compliance.bridge import DEFAULT_PROVIDER_URN, BridgedPlan
 from compliance.errors import ConfigError
 from compliance.model import Finding, Resource, Result, StackGraph
 
@@ -249,9 +249,19 @@ def scan(
                 continue
             graph, bridged = owner
             urn = bridged.addresses.get(record.resource)
-            if urn is None:  # the synthesized default provider (region only) is no Pulumi resource
+            if urn is None:
                 continue
-            finding = to_finding(record, resources.get(urn), record.resource)
+            if urn == DEFAULT_PROVIDER_URN:  # configured by stack config, reported on that line
+                finding = to_finding(record, None, record.resource).model_copy(
+                    update={
+                        "resource": "default-provider",
+                        "type": "pulumi:providers:aws",
+                        "file": graph.default_provider_source.file if graph.default_provider_source else None,
+                        "line": graph.default_provider_source.line if graph.default_provider_source else None,
+                    }
+                )
+            else:
+                finding = to_finding(record, resources.get(urn), record.resource)
             results[(graph.project, graph.env)].append(finding)
     for findings in results.values():
         findings.sort(key=lambda f: (f.resource, f.check_id))

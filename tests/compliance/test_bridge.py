@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from compliance import mapping
-from compliance.bridge import assign_addresses, sanitize, to_terraform_plan
+from compliance.bridge import (
+    DEFAULT_PROVIDER_ADDRESS,
+    DEFAULT_PROVIDER_URN,
+    assign_addresses,
+    sanitize,
+    to_terraform_plan,
+)
 from compliance.model import SECRET, Resource, SourcePosition, StackGraph
 
 STACK = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev"
@@ -194,7 +200,10 @@ def test_components_non_aws_and_internal_resources_are_not_emitted() -> None:
     child = res("aws:s3/bucket:Bucket", "site-bucket", {}, parent=component.urn)
     pet = res("random:index/randomPet:RandomPet", "pet", {})
     bridged = to_terraform_plan(graph(component, child, pet))
-    assert bridged.addresses == {"aws_s3_bucket.site-bucket": child.urn}
+    assert bridged.addresses == {
+        "aws_s3_bucket.site-bucket": child.urn,
+        DEFAULT_PROVIDER_ADDRESS: DEFAULT_PROVIDER_URN,
+    }
     assert bridged.skipped == {
         component.urn: "component resource",
         pet.urn: "not an AWS resource",
@@ -210,7 +219,9 @@ def test_addresses_are_valid_and_unique() -> None:
     addresses = assign_addresses([(a, "aws_s3_bucket"), (b, "aws_s3_bucket"), (c, "aws_s3_bucket")])
     assert list(addresses.values()) == ["aws_s3_bucket.a_b", "aws_s3_bucket.a_b_2", "aws_s3_bucket.a_b_3"]
     bridged = to_terraform_plan(graph(a, b, c))
-    assert bridged.addresses == {v: k for k, v in addresses.items()}
+    assert bridged.addresses == {v: k for k, v in addresses.items()} | {
+        DEFAULT_PROVIDER_ADDRESS: DEFAULT_PROVIDER_URN
+    }
 
 
 def test_explicit_providers_go_to_provider_config_and_secrets_stay_masked() -> None:
@@ -227,7 +238,8 @@ def test_explicit_providers_go_to_provider_config_and_secrets_stay_masked() -> N
         "region": {"constant_value": "us-west-2"},
         "secret_key": {"constant_value": SECRET},
     }
-    assert config["aws"]["expressions"] == {"region": {"constant_value": "us-east-1"}}
+    # The stack's default provider is not used (no aws resource), so it is not emitted.
+    assert "aws" not in config
     assert bridged.addresses == {"aws.west": provider.urn}
 
 

@@ -63,8 +63,9 @@ def find(findings: list[Any], check_id: str, resource: str) -> Any:
 
 def test_results_are_keyed_by_project_and_env(results: dict[tuple[str, str], list[Any]]) -> None:
     assert set(results) == {("storage", "dev"), ("compute", "dev")}
-    assert {f.resource for f in results[("storage", "dev")]} == {"data", "bare"}  # no versioning checks
-    assert {f.resource for f in results[("compute", "dev")]} == {"disk"}
+    # no versioning checks; the stack's default provider (stack config) is checked too
+    assert {f.resource for f in results[("storage", "dev")]} == {"data", "bare", "default-provider"}
+    assert {f.resource for f in results[("compute", "dev")]} == {"disk", "default-provider"}
 
 
 def test_graph_checks_see_connected_resources(results: dict[tuple[str, str], list[Any]]) -> None:

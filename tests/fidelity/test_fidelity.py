@@ -40,12 +40,6 @@ KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {
     # (check id, resource name in the HCL result or "*") -> why our pipeline cannot report it.
     ("CKV_AWS_217", "*"): LIFECYCLE,
     ("CKV_AWS_237", "*"): LIFECYCLE,
-    ("CKV_AWS_41", "default"): (
-        'HCL-only: checks the HCL `provider "aws"` block for hard-coded keys. A Pulumi program has no '
-        "provider block: the default provider is configured from stack config (aws:region, secrets), "
-        "which the evaluation does not register as a resource. Explicit aws.Provider resources are "
-        "bridged and checked."
-    ),
 }
 
 
@@ -65,8 +59,9 @@ def ours(graphs: dict[str, StackGraph]) -> set[Outcome]:
     assert all(g.error is None for g in graphs.values()), {c: g.error for c, g in graphs.items()}
     results = scan([(g, to_terraform_plan(g)) for g in graphs.values()])
     case_of = {(g.project, g.env): case for case, g in graphs.items()}
+    # The stack's default provider (from stack config) is Terraform's `provider "aws"` block: `aws.default`.
     return {
-        (case_of[key], f.check_id, f.result, f.resource)
+        (case_of[key], f.check_id, f.result, "default" if f.resource == "default-provider" else f.resource)
         for key, findings in results.items()
         for f in findings
         if f.result in ("passed", "failed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_repo import QUEUE_PROGRAM, GateRepo, write_project
+from gate_repo import QUEUE_PROGRAM, ROOT, GateRepo, write_project
 
 pytestmark = pytest.mark.slow
 
@@ -269,3 +270,27 @@ def test_machine_formats_point_at_the_python_line(gate_repo: GateRepo) -> None:
     out = gate_repo.root / "out" / "report.txt"
     proc = gate_repo.check("stacks", "--out", str(out))
     assert proc.returncode == 1 and "CKV_AWS_27" in out.read_text()
+
+
+def test_region_outside_the_allow_list_fails_on_the_config_line(gate_repo: GateRepo) -> None:
+    shutil.copytree(ROOT / "policies" / "checks", gate_repo.root / "policies" / "checks")
+    shutil.copy(ROOT / "policies" / "config.yaml", gate_repo.root / "policies" / "config.yaml")
+    gate_repo.write("policies/enforcement.yaml", "default: disabled\nchecks:\n  CKV_ORG_2: mandatory\n")
+    path = write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
+    config = json.loads((path / "Pulumi.dev.yaml").read_text())
+    config["config"]["aws:region"] = "ap-southeast-2"  # not in dev's allow-list
+    (path / "Pulumi.dev.yaml").write_text(
+        "config:\n" + "".join(f"  {k}: {v}\n" for k, v in config["config"].items())
+    )
+    gate_repo.commit("sydney")
+    code, report = gate_repo.check_json("stacks")
+    assert code == 1
+    (finding,) = findings(report, "queue", "CKV_ORG_2")
+    assert finding["result"] == "failed"
+    assert finding["type"] == "pulumi:providers:aws"
+    assert (finding["file"], finding["line"]) == ("stacks/queue/Pulumi.dev.yaml", 2)
+
+    gate_repo.write("stacks/queue/Pulumi.dev.yaml", "config:\n  aws:region: eu-west-1\n")
+    gate_repo.commit("ireland")
+    code, report = gate_repo.check_json("stacks")
+    assert code == 0 and findings(report, "queue", "CKV_ORG_2")[0]["result"] == "passed"

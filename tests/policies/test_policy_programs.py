@@ -1,7 +1,7 @@
 """End to end on Pulumi programs: evaluate (mock runtime) -> bridge -> Checkov with our checks.
 
 programs/compliant passes every CKV_ORG check that applies; programs/noncompliant breaks each one
-(except CKV_ORG_2: the bridge reports no provider findings, see docs/policies.md).
+(CKV_ORG_2 through the stack's aws:region, reported on that line of Pulumi.dev.yaml).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def test_compliant_program_passes_every_check(org_checks: list[str]) -> None:
     got = results("compliant", org_checks)
     assert {k for k, v in got.items() if v != "passed"} == set()
     checks_hit = {k.split()[0] for k in got}
-    assert checks_hit == set(org_checks) - {"CKV_ORG_2"}
+    assert checks_hit == set(org_checks)
 
 
 def test_noncompliant_program_fails_each_check(org_checks: list[str]) -> None:
@@ -41,6 +41,7 @@ def test_noncompliant_program_fails_each_check(org_checks: list[str]) -> None:
     failed = {k for k, v in got.items() if v == "failed"}
     assert failed == {
         "CKV_ORG_1 untagged sqs/queue",
+        "CKV_ORG_2 default-provider providers",
         "CKV_ORG_3 api lambda/function",
         "CKV_ORG_4 untagged sqs/queue",
         "CKV_ORG_4 public s3/bucketServerSideEncryptionConfigurationV2",
