@@ -10,11 +10,12 @@ def _f(x: Any, fmt: str = "{:.2f}") -> str:
 
 
 def _row(cells: list[str]) -> str:
+    """One Markdown table row."""
     return "| " + " | ".join(cells) + " |"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    return [_row(header), _row(["---:"] * len(header)), *(_row(r) for r in rows)]
+    return [_row(header), _row(["---"] + ["---:"] * (len(header) - 1)), *(_row(r) for r in rows)]
 
 
 def _cpu(runs: list[dict[str, Any]]) -> float | None:
@@ -100,10 +101,10 @@ def memory_table(memory: list[dict[str, Any]]) -> list[str]:
     ]
     header = [
         "resources",
-        "gate largest process MiB",
-        "gate tree MiB",
-        "checkov largest MiB",
-        "checkov tree MiB",
+        "gate largest process RSS MiB",
+        "gate process tree PSS MiB",
+        "checkov largest process RSS MiB",
+        "checkov process tree PSS MiB",
     ]
     return _table(header, rows)
 
