@@ -72,7 +72,9 @@ def gate_table(gate: dict[str, Any]) -> list[str]:
     fits = (
         f"Growth exponent (least-squares slope of log time over log resources): gate "
         f"{_f(gate.get('gate_exponent'))}, Checkov {_f(gate.get('checkov_exponent'))} (wall); "
-        f"gate {_f(gate.get('gate_cpu_exponent'))}, Checkov {_f(gate.get('checkov_cpu_exponent'))} (CPU). "
+        f"gate {_f(gate.get('gate_cpu_exponent'))}, Checkov {_f(gate.get('checkov_cpu_exponent'))} (CPU); "
+        f"between the two largest sizes only (wall): gate {_f(gate.get('gate_exponent_largest'))}, "
+        f"Checkov {_f(gate.get('checkov_exponent_largest'))}. "
         "Linear fit on wall time "
         f"(time = fixed + marginal x resources): gate {_f(gate.get('gate_fixed_s'))} s + "
         f"{_f(gate.get('gate_marginal_ms_per_resource'), '{:.1f}')} ms/resource; Checkov "
@@ -191,3 +193,14 @@ def render(results: dict[str, Any]) -> str:
     if runs:
         out += ["Runs: " + "; ".join(f"{k}: {v}" for k, v in runs.items())]
     return "\n".join(out) + "\n"
+
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def splice(document: str, generated: str) -> str:
+    """`document` with the text between the BEGIN and END markers replaced by `generated`."""
+    start, end = document.find(BEGIN), document.find(END)
+    if start < 0 or end < start:
+        raise ValueError(f"no {BEGIN} ... {END} markers")
+    return document[: start + len(BEGIN)] + "\n" + generated + document[end:]

@@ -53,6 +53,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--show", action="store_true", help="print the tables of the results file and exit")
     p.add_argument("--markdown", action="store_true", help="print the results file as Markdown and exit")
+    p.add_argument(
+        "--update-doc",
+        type=Path,
+        metavar="MD",
+        help="replace the text between <!-- bench:begin --> and <!-- bench:end --> in MD with the results",
+    )
     return p.parse_args(argv)
 
 
@@ -114,7 +120,9 @@ def render(results: dict[str, Any], console: Console) -> list[str]:
         console.print(t)
         console.print(
             f"growth exponent (log-log fit): gate {_s(gate['gate_exponent'], '{:.2f}')}, "
-            f"checkov {_s(gate['checkov_exponent'], '{:.2f}')}; linear fit: gate "
+            f"checkov {_s(gate['checkov_exponent'], '{:.2f}')}; two largest sizes: gate "
+            f"{_s(gate.get('gate_exponent_largest'))}, checkov {_s(gate.get('checkov_exponent_largest'))}; "
+            "linear fit: gate "
             f"{_s(gate['gate_fixed_s'])} s + "
             f"{_s(gate['gate_marginal_ms_per_resource'], '{:.1f}')} ms/resource, "
             f"checkov {_s(gate['checkov_fixed_s'])} s + "
@@ -222,6 +230,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return report(load(args.out), console, err)
     if args.markdown:
         sys.stdout.write(markdown.render(load(args.out)))
+        return 0
+    if args.update_doc:
+        try:
+            text = args.update_doc.read_text()
+            args.update_doc.write_text(markdown.splice(text, markdown.render(load(args.out))))
+        except (OSError, ValueError) as exc:
+            err.print(f"bench: {args.update_doc}: {exc}", markup=False, highlight=False)
+            return 2
         return 0
     sections = args.only or [s for s in SECTIONS if s != "profile"]
     sizes = args.sizes or list(QUICK_SIZES if args.quick else FULL_SIZES)

@@ -184,6 +184,10 @@ class GateResult(BaseModel):
     checkov_exponent: float | None = None
     gate_fixed_s: float | None = None
     gate_marginal_ms_per_resource: float | None = None
+    gate_exponent_largest: float | None = Field(
+        default=None, description="exponent between the two largest sizes, where fixed costs matter least"
+    )
+    checkov_exponent_largest: float | None = None
     gate_cpu_exponent: float | None = None
     checkov_cpu_exponent: float | None = None
     checkov_fixed_s: float | None = None
@@ -239,6 +243,7 @@ def gate_vs_checkov(tmp: Path, sizes: Sequence[int], repeats: int, env: Env, log
     gate_pts = [(n, t) for n, t, _ in points if t]
     ck_pts = [(n, t) for n, _, t in points if t]
     if len(gate_pts) >= 2:
+        out.gate_exponent_largest = _round(growth_exponent(*zip(*gate_pts[-2:], strict=True)))
         out.gate_exponent = _round(growth_exponent(*zip(*gate_pts, strict=True)))
         fit = linear_fit(*zip(*gate_pts, strict=True))
         if fit:
@@ -248,6 +253,7 @@ def gate_vs_checkov(tmp: Path, sizes: Sequence[int], repeats: int, env: Env, log
         if len(cpu_pts) >= 2:
             setattr(out, attr, _round(growth_exponent(*zip(*cpu_pts, strict=True))))
     if len(ck_pts) >= 2:
+        out.checkov_exponent_largest = _round(growth_exponent(*zip(*ck_pts[-2:], strict=True)))
         out.checkov_exponent = _round(growth_exponent(*zip(*ck_pts, strict=True)))
         fit = linear_fit(*zip(*ck_pts, strict=True))
         if fit:

@@ -91,3 +91,12 @@ def test_fork_experiment_comparison_drops_only_its_own_frame() -> None:
         {"source": {"file": "stacks/svc-06/__main__.py", "line": 12}, "source_inner": None},
         {"source": {"file": "stacks/svc-06/__main__.py", "line": 19}, "source_inner": None},
     ]
+
+
+def test_markdown_splice_replaces_only_between_markers() -> None:
+    from bench.markdown import splice
+
+    doc = "intro\n<!-- bench:begin -->\nold\n<!-- bench:end -->\noutro\n"
+    assert splice(doc, "new\n") == "intro\n<!-- bench:begin -->\nnew\n<!-- bench:end -->\noutro\n"
+    with pytest.raises(ValueError, match="markers"):
+        splice("no markers", "x")
