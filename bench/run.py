@@ -271,6 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 outcome = "ok"
             except Exception as exc:  # one broken section must not lose the others' numbers
                 outcome = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                results.pop(section, None)  # never leave an older run's numbers under a failed section
                 err.print(f"bench: {section}: {outcome}", markup=False, highlight=False)
             results.setdefault("runs", {})[section] = {
                 "quick": args.quick,
