@@ -132,7 +132,10 @@ def agent_table(ag: dict[str, Any]) -> list[str]:
         ["idle (no new commit)", _f(ag["idle_best_s"]), _f(_cpu(ag["idle_runs"]))],
         [f"one commit to {ag['changed']}", _f(ag["changed_best_s"]), _f(_cpu(ag["changed_runs"]))],
     ]
-    return _table(["`gitops agent --once`, plan-only", "best s", "CPU s"], rows)
+    events = ag.get("events", {})
+    for row, kind in zip(rows, ("warmup", "idle", "changed"), strict=True):
+        row.append(", ".join(f"{k} {v}" for k, v in sorted(events.get(kind, {}).items())) or "-")
+    return _table(["`gitops agent --once`, plan-only", "best s", "CPU s", "stack events (last run)"], rows)
 
 
 def phases_table(runs: dict[str, dict[str, Any]]) -> list[str]:

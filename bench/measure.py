@@ -128,9 +128,11 @@ def run(
     env: Mapping[str, str] | None = None,
     sample_memory: bool = False,
     stdout: Path | None = None,
+    stderr: Path | None = None,
     timeout: float = 1800.0,
 ) -> Run:
-    """Run `cmd` to completion; stdout goes to `stdout` (or nowhere), the last stderr lines are kept."""
+    """Run `cmd` to completion; stdout goes to `stdout` (or nowhere), stderr to `stderr` (if given) and
+    its last lines into the result."""
     out = stdout.open("wb") if stdout else None
     start = time.perf_counter()
     proc = subprocess.Popen(
@@ -163,6 +165,8 @@ def run(
     if out:
         out.close()
     text = b"".join(stderr_chunks).decode(errors="replace")
+    if stderr is not None:
+        stderr.write_text(text)
     tail = text.strip().splitlines()[-5:]
     return Run(
         wall_s=round(wall, 3),

@@ -166,17 +166,17 @@ def render(results: dict[str, Any], console: Console) -> list[str]:
     ag = results.get("agent")
     if ag:
         t = Table(title=f"Agent: one `gitops agent --once` cycle, plan-only engine, {ag['stacks']} stacks")
-        for col in ("cycle", "best s", "exit codes"):
+        for col in ("cycle", "best s", "exit codes", "stack events (last run)"):
             t.add_column(col, justify="right")
-        t.add_row("warm-up sync", _s(ag["warmup"]["wall_s"]), str(ag["warmup"]["exit_code"]))
-        t.add_row(
-            "idle (no new commit)", _s(ag["idle_best_s"]), str([r["exit_code"] for r in ag["idle_runs"]])
+        events = ag.get("events", {})
+        cycles = (
+            ("warm-up sync", ag["warmup"]["wall_s"], [ag["warmup"]], "warmup"),
+            ("idle (no new commit)", ag["idle_best_s"], ag["idle_runs"], "idle"),
+            (f"one changed stack ({ag['changed']})", ag["changed_best_s"], ag["changed_runs"], "changed"),
         )
-        t.add_row(
-            f"one changed stack ({ag['changed']})",
-            _s(ag["changed_best_s"]),
-            str([r["exit_code"] for r in ag["changed_runs"]]),
-        )
+        for label, best_s, cycle_runs, kind in cycles:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(events.get(kind, {}).items())) or "-"
+            t.add_row(label, _s(best_s), str([r["exit_code"] for r in cycle_runs]), counts)
         console.print(t)
         failures += _failures([ag["warmup"], *ag["idle_runs"], *ag["changed_runs"]], "agent")
     prof = results.get("profile")

@@ -364,6 +364,21 @@ def multistack(
 # --- agent ---------------------------------------------------------------------------------------------
 
 
+def agent_events(log_file: Path) -> dict[str, int]:
+    """Counts of the agent's JSON log events (stack.applied, stack.unchanged, ...) in one run's stderr."""
+    counts: Counter[str] = Counter()
+    if not log_file.is_file():
+        return {}
+    for line in log_file.read_text().splitlines():
+        try:
+            event = json.loads(line).get("event")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(event, str) and event.startswith("stack."):
+            counts[event] += 1
+    return dict(counts)
+
+
 class AgentResult(BaseModel):
     """Reconcile cycles of `gitops agent --once` (plan-only engine) on a 20-stack repo."""
 
@@ -375,6 +390,9 @@ class AgentResult(BaseModel):
     changed_runs: list[Run]
     idle_best_s: float | None = None
     changed_best_s: float | None = None
+    events: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="per cycle kind: stack.* log events of its last run"
+    )
     stamp: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -397,7 +415,8 @@ def agent(
     ]
     started = stamp()
     log("agent: warm-up sync")
-    warm = run(cmd, cwd=tmp, env=env)
+    logs = {kind: tmp / f"agent-{kind}.log" for kind in ("warmup", "idle", "changed")}
+    warm = run(cmd, cwd=tmp, env=env, stderr=logs["warmup"])
 
     def ok(r: Run) -> bool:
         return r.ok
@@ -405,12 +424,12 @@ def agent(
     idle: list[Run] = []
     if ok(warm):
         log("agent: idle cycles")
-        idle = best_of(repeats, lambda: run(cmd, cwd=tmp, env=env), ok)
+        idle = best_of(repeats, lambda: run(cmd, cwd=tmp, env=env, stderr=logs["idle"]), ok)
     changed_runs: list[Run] = []
     for i in range(repeats if idle and ok(idle[-1]) else 0):
         log(f"agent: cycle after a commit to {changed}, {i + 1}/{repeats}")
         commit_stack_change(repo, changed, revision=i + 1)
-        changed_runs.append(run(cmd, cwd=tmp, env=env))
+        changed_runs.append(run(cmd, cwd=tmp, env=env, stderr=logs["changed"]))
         if not ok(changed_runs[-1]):
             break
     i_best, c_best = best(idle), best(changed_runs)
@@ -423,5 +442,6 @@ def agent(
         changed_runs=changed_runs,
         idle_best_s=i_best.wall_s if i_best else None,
         changed_best_s=c_best.wall_s if c_best else None,
+        events={kind: agent_events(path) for kind, path in logs.items()},
         stamp=started,
     )

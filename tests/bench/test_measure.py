@@ -100,3 +100,18 @@ def test_markdown_splice_replaces_only_between_markers() -> None:
     assert splice(doc, "new\n") == "intro\n<!-- bench:begin -->\nnew\n<!-- bench:end -->\noutro\n"
     with pytest.raises(ValueError, match="markers"):
         splice("no markers", "x")
+
+
+def test_agent_events_counts_stack_events_only(tmp_path: Path) -> None:
+    from bench.scenarios import agent_events
+
+    log = tmp_path / "agent.log"
+    log.write_text(
+        '{"event": "cycle.start", "stacks": ["svc-01"]}\n'
+        '{"event": "stack.applied", "project": "svc-01"}\n'
+        "not json\n"
+        '{"event": "stack.unchanged", "project": "svc-05"}\n'
+        '{"event": "stack.applied", "project": "svc-02"}\n'
+    )
+    assert agent_events(log) == {"stack.applied": 2, "stack.unchanged": 1}
+    assert agent_events(tmp_path / "missing.log") == {}
