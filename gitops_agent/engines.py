@@ -118,6 +118,8 @@ def pin_virtualenv(project_dir: Path, venv: Path) -> None:
     pulumi, pulumi-aws and the project installed. Only ever called on the agent's own export.
     """
     path = project_dir / "Pulumi.yaml"
+    if not path.is_file():  # not a project: Pulumi itself reports that, with the path
+        return
     settings = yaml.safe_load(path.read_text()) or {}
     runtime = settings.get("runtime")
     if isinstance(runtime, str):
