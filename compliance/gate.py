@@ -23,7 +23,6 @@ from compliance.scan import preload, scan
 from policies.context import set_env
 from policies.controls import controls_for, framework_summary
 from policies.levels import load_enforcement
-from policies.loader import load_checks, unload_external_checks
 from policies.source import materialize_policies, policies_differ
 from policies.waivers import apply_waivers, load_waivers
 
@@ -68,7 +67,10 @@ def check_graphs(
     set_env(env)
     good = [g for g in graphs if g.error is None]
     # Our loader, not Checkov's: it replaces checks loaded from another policies/ tree and fails
-    # with one line naming a check file that does not import or a bad config.yaml.
+    # with one line naming a check file that does not import or a bad config.yaml. Imported here:
+    # it imports Checkov, which must not delay starting the evaluation subprocesses.
+    from policies.loader import load_checks, unload_external_checks
+
     if (policies_dir / "checks").is_dir():
         load_checks(policies_dir / "checks")
     else:
