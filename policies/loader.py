@@ -10,6 +10,7 @@ loaded external check and module, then imports each file of the directory itself
 from __future__ import annotations
 
 import importlib.util
+import logging
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -30,8 +31,53 @@ def _is_builtin(check: Any) -> bool:
     return type(check).__module__.startswith("checkov.")
 
 
+def _graph_registry() -> Any:
+    """Checkov's Terraform graph-check registry (YAML checks), with its built-in checks loaded."""
+    from checkov.common.checks_infra.registry import get_graph_checks_registry
+
+    registry = get_graph_checks_registry("terraform")
+    registry.load_checks()
+    return registry
+
+
+def _is_builtin_graph_check(check: Any, registry: Any) -> bool:
+    path = getattr(check, "check_path", "") or ""
+    return not path or Path(path).resolve().is_relative_to(Path(registry.checks_dir).resolve())
+
+
+class _GraphLoadErrors(logging.Handler):
+    """Checkov logs (and otherwise skips) a YAML check it cannot validate or parse; we fail instead."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _load_graph_checks(checks_dir: Path) -> None:
+    """Register the directory's YAML/JSON graph checks; PolicyConfigError naming a broken one."""
+    files = sorted(p for p in checks_dir.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
+    if not files:
+        return
+    registry = _graph_registry()
+    errors = _GraphLoadErrors()
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers[:] = [errors]  # collected and reported as one line, not also printed by Checkov
+    try:
+        registry.load_external_checks(str(checks_dir))
+    finally:
+        root.handlers[:] = saved
+    if errors.messages:
+        raise PolicyConfigError(f"{checks_dir}: invalid YAML check: {errors.messages[0]}")
+
+
 def unload_external_checks() -> None:
     """Remove all non-Checkov checks from the Terraform registries and their modules from sys.modules."""
+    graph = _graph_registry()
+    graph.checks[:] = [c for c in graph.checks if _is_builtin_graph_check(c, graph)]
     for registry in REGISTRIES:
         for table in (registry.checks, registry.wildcard_checks):
             for entity in list(table):
@@ -62,8 +108,12 @@ def _import(path: Path) -> ModuleType:
 
 
 def registered_external_checks() -> dict[str, str]:
-    """Check id -> file of every non-Checkov check currently registered."""
+    """Check id -> file of every non-Checkov check currently registered (Python and YAML)."""
     found: dict[str, str] = {}
+    graph = _graph_registry()
+    for check in graph.checks:
+        if not _is_builtin_graph_check(check, graph):
+            found[check.id] = str(Path(check.check_path).resolve())
     for registry in REGISTRIES:
         for _entity, check in registry.all_checks():
             if not _is_builtin(check):
@@ -93,8 +143,9 @@ def load_checks(checks_dir: Path) -> list[str]:
         _import(path)
         for check_id in set(registered_external_checks()) - before:
             RunnerFilter.notify_external_check(check_id)
+    _load_graph_checks(checks_dir)
     loaded = registered_external_checks()
-    foreign = {i: f for i, f in loaded.items() if Path(f).resolve().parent != checks_dir}
+    foreign = {i: f for i, f in loaded.items() if not Path(f).resolve().is_relative_to(checks_dir)}
     if foreign:
         check_id, file = sorted(foreign.items())[0]
         raise PolicyConfigError(f"{file}: check {check_id} does not come from {checks_dir}")

@@ -294,3 +294,39 @@ def test_region_outside_the_allow_list_fails_on_the_config_line(gate_repo: GateR
     gate_repo.commit("ireland")
     code, report = gate_repo.check_json("stacks")
     assert code == 0 and findings(report, "queue", "CKV_ORG_2")[0]["result"] == "passed"
+
+
+YAML_CHECK = """\
+metadata:
+  id: CKV2_ORG_100
+  name: SQS queues are encrypted with a KMS key
+  category: ENCRYPTION
+definition:
+  cond_type: attribute
+  resource_types: [aws_sqs_queue]
+  attribute: kms_master_key_id
+  operator: exists
+"""
+
+
+def test_yaml_custom_checks_in_policies_run_and_broken_ones_fail_loudly(gate_repo: GateRepo) -> None:
+    gate_repo.write("policies/checks/__init__.py", "")
+    gate_repo.write("policies/checks/sqs_kms.yaml", YAML_CHECK)
+    shutil.copy(ROOT / "policies" / "config.yaml", gate_repo.root / "policies" / "config.yaml")
+    gate_repo.write("policies/enforcement.yaml", "default: disabled\nchecks:\n  CKV2_ORG_100: mandatory\n")
+    write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
+    write_project(gate_repo.root, "safe", QUEUE_PROGRAM, {"encrypted": "true"})
+    gate_repo.commit("yaml check")
+    code, report = gate_repo.check_json("stacks")
+    assert code == 1
+    assert findings(report, "queue", "CKV2_ORG_100")[0]["result"] == "failed"
+    assert findings(report, "safe", "CKV2_ORG_100")[0]["result"] == "passed"
+    assert findings(report, "queue", "CKV2_ORG_100")[0]["line"] == queue_line()
+
+    gate_repo.write(
+        "policies/checks/sqs_kms.yaml", YAML_CHECK.replace("operator: exists", "operator: nonsense")
+    )
+    proc = gate_repo.check("stacks")
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "invalid YAML check" in lines[0], proc.stderr
