@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-import logging
 import os
 import re
 import tempfile
@@ -77,24 +76,6 @@ def preload() -> None:
         get_graph_checks_registry("terraform").load_checks()
 
 
-LOAD_FAILURES = ("Cannot load external check", "Failed to parse check id", "Custom policy")
-"""Starts of the messages Checkov logs (and otherwise ignores) when one of our checks cannot load."""
-
-
-class _LoadFailures(logging.Handler):
-    """Collects Checkov's log messages about external checks it could not load."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage().splitlines()[0]
-        if message.startswith(LOAD_FAILURES):
-            error = record.exc_info[1] if record.exc_info else None
-            self.messages.append(f"{message}: {error}" if error else message)
-
-
 def load_external_checks(directories: Sequence[Path]) -> None:
     """Register our checks (Python and YAML) with Checkov; ConfigError naming the file if one can't load.
 
@@ -110,14 +91,12 @@ def load_external_checks(directories: Sequence[Path]) -> None:
         for folder in {p.parent for p in Path(directory).rglob("*.py") if p.name != "__init__.py"}:
             if not (folder / "__init__.py").is_file():
                 raise ConfigError(f"{folder}: Python checks without __init__.py (Checkov would skip them)")
-    failures = _LoadFailures()
-    logging.getLogger().addHandler(failures)
-    try:
+    from policies.loader import checkov_load_errors  # imports Checkov: not at module import time
+
+    with checkov_load_errors() as failures:
         for directory in directories:
             resource_registry.load_external_checks(str(directory))
             get_graph_checks_registry("terraform").load_external_checks(str(directory))
-    finally:
-        logging.getLogger().removeHandler(failures)
     if failures.messages:
         raise ConfigError(f"invalid custom check: {failures.messages[0]}")
 

@@ -9,9 +9,11 @@ loaded external check and module, then imports each file of the directory itself
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -45,15 +47,35 @@ def _is_builtin_graph_check(check: Any, registry: Any) -> bool:
     return not path or Path(path).resolve().is_relative_to(Path(registry.checks_dir).resolve())
 
 
-class _GraphLoadErrors(logging.Handler):
-    """Checkov logs (and otherwise skips) a YAML check it cannot validate or parse; we fail instead."""
+LOAD_FAILURES = ("Cannot load external check", "Failed to parse check id", "Custom policy")
+"""Starts of the messages Checkov logs (and otherwise ignores) when one of our checks cannot load."""
+
+
+class CheckovLoadErrors(logging.Handler):
+    """Collects Checkov's log messages about custom checks it skipped because they could not load."""
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        message = record.getMessage().splitlines()[0]
+        if message.startswith(LOAD_FAILURES):
+            error = record.exc_info[1] if record.exc_info else None
+            self.messages.append(f"{message}: {error}" if error else message)
+
+
+@contextlib.contextmanager
+def checkov_load_errors() -> Iterator[CheckovLoadErrors]:
+    """While loading checks, collect Checkov's load failures instead of letting it print and skip them."""
+    handler = CheckovLoadErrors()
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers[:] = [handler]
+    try:
+        yield handler
+    finally:
+        root.handlers[:] = saved
 
 
 def _load_graph_checks(checks_dir: Path) -> None:
@@ -62,14 +84,8 @@ def _load_graph_checks(checks_dir: Path) -> None:
     if not files:
         return
     registry = _graph_registry()
-    errors = _GraphLoadErrors()
-    root = logging.getLogger()
-    saved = root.handlers[:]
-    root.handlers[:] = [errors]  # collected and reported as one line, not also printed by Checkov
-    try:
+    with checkov_load_errors() as errors:
         registry.load_external_checks(str(checks_dir))
-    finally:
-        root.handlers[:] = saved
     if errors.messages:
         raise PolicyConfigError(f"{checks_dir}: invalid YAML check: {errors.messages[0]}")
 
