@@ -11,10 +11,12 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from compliance import mapping
 from compliance.bridge import to_terraform_plan
 from compliance.discovery import Project, affected_since, discover, topological_order
 from compliance.evaluate import evaluate_many
@@ -22,9 +24,9 @@ from compliance.model import Finding, Report, StackGraph, StackReport
 from compliance.scan import preload, scan
 from policies.context import set_env
 from policies.controls import controls_for, framework_summary
-from policies.levels import load_enforcement
+from policies.levels import Enforcement, load_enforcement
 from policies.source import materialize_policies, policies_differ
-from policies.waivers import apply_waivers, load_waivers
+from policies.waivers import Waiver, apply_waivers, load_waivers
 
 Progress = Callable[[StackGraph], None]
 
@@ -53,19 +55,20 @@ def select_projects(
     return [p for p in ordered if p.name in needed], set(report)
 
 
-def check_graphs(
-    graphs: Sequence[StackGraph],
-    env: str,
-    *,
-    policies_dir: Path,
-    repo_root: Path,
-    today: date | None = None,
-) -> Report:
-    """Run Checkov and our policies over evaluated graphs and apply enforcement levels and waivers."""
+@dataclass(frozen=True)
+class Policies:
+    """A policies/ tree, loaded: enforcement levels and waivers; its checks are registered with Checkov."""
+
+    directory: Path
+    enforcement: Enforcement
+    waivers: list[Waiver]
+
+
+def load_policies(policies_dir: Path) -> Policies:
+    """Load enforcement.yaml and waivers.yaml and register checks/ with Checkov (replacing any other
+    tree's checks). PolicyConfigError, one line naming the file, if any of it is invalid."""
     enforcement = load_enforcement(policies_dir)
     waivers = load_waivers(policies_dir)
-    set_env(env)
-    good = [g for g in graphs if g.error is None]
     # Our loader, not Checkov's: it replaces checks loaded from another policies/ tree and fails
     # with one line naming a check file that does not import or a bad config.yaml. Imported here:
     # it imports Checkov, which must not delay starting the evaluation subprocesses.
@@ -75,6 +78,27 @@ def check_graphs(
         load_checks(policies_dir / "checks")
     else:
         unload_external_checks()
+    return Policies(directory=policies_dir, enforcement=enforcement, waivers=waivers)
+
+
+def check_graphs(
+    graphs: Sequence[StackGraph],
+    env: str,
+    *,
+    policies_dir: Path,
+    repo_root: Path,
+    today: date | None = None,
+    policies: Policies | None = None,
+) -> Report:
+    """Run Checkov and our policies over evaluated graphs and apply enforcement levels and waivers.
+
+    `policies`: already loaded from `policies_dir` (run_check loads them while programs evaluate).
+    """
+    if policies is None or policies.directory != policies_dir:
+        policies = load_policies(policies_dir)
+    enforcement, waivers = policies.enforcement, policies.waivers
+    set_env(env)
+    good = [g for g in graphs if g.error is None]
     results = scan([(g, to_terraform_plan(g)) for g in good])
     stacks: list[StackReport] = []
     tagged: list[tuple[str, str, Finding]] = []
@@ -150,9 +174,36 @@ def check_with_policies(
     return report
 
 
-def _preload_quietly() -> None:
-    with contextlib.suppress(Exception):
-        preload()
+class Warmup(threading.Thread):
+    """Import Checkov, the bridge's schema and the policies in a thread, while programs evaluate.
+
+    Both take seconds of CPU that would otherwise sit between evaluation and the scan. A failure
+    to load the policies is kept and raised by `policies()` in the caller's thread.
+    """
+
+    def __init__(self, policies_dir: Path) -> None:
+        super().__init__(name="gate-warmup", daemon=True)
+        self.policies_dir = policies_dir
+        self._loaded: Policies | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        # Failures to import Checkov are ignored here: scan() loads it again and reports properly.
+        with contextlib.suppress(Exception):
+            preload()
+            mapping.preload()
+        try:
+            self._loaded = load_policies(self.policies_dir)
+        except BaseException as exc:  # re-raised in the caller's thread
+            self._error = exc
+
+    def policies(self) -> Policies:
+        """Wait for the warm-up; the loaded policies, or the exception loading them raised."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._loaded is not None
+        return self._loaded
 
 
 def run_check(
@@ -170,16 +221,18 @@ def run_check(
     """`gitops check` over project paths: the whole pipeline, returning the Report."""
     projects = discover(paths, env)
     to_evaluate, reported = select_projects(projects, repo_root=repo_root, changed_since=changed_since)
-    # Importing Checkov takes seconds of CPU; do it while the programs evaluate in subprocesses.
-    # Failures are ignored here: scan() loads it again and reports properly.
-    warmup = threading.Thread(target=_preload_quietly, name="checkov-preload", daemon=True)
-    warmup.start()
-    graphs = evaluate_many(
-        to_evaluate, env, jobs=jobs, timeout=timeout, repo_root=repo_root, on_done=on_evaluated
-    )
-    warmup.join()
-    graphs = [g for g in graphs if g.project in reported]
-    report = check_with_policies(graphs, env, repo_root=repo_root, policies_from=policies_from, today=today)
+    with policies_source(repo_root, policies_from) as (policies_dir, source):
+        warmup = Warmup(policies_dir)
+        warmup.start()
+        graphs = evaluate_many(
+            to_evaluate, env, jobs=jobs, timeout=timeout, repo_root=repo_root, on_done=on_evaluated
+        )
+        policies = warmup.policies()
+        graphs = [g for g in graphs if g.project in reported]
+        report = check_graphs(
+            graphs, env, policies_dir=policies_dir, repo_root=repo_root, today=today, policies=policies
+        )
+    report.summary["policies"] = source
     if changed_since is not None:
         report.summary["changed_since"] = changed_since
     return report

@@ -410,6 +410,12 @@ def installed_version() -> str:
     return str(json.loads(plugin.read_text()).get("version", "")) if plugin.is_file() else ""
 
 
+def preload() -> None:
+    """Load the generated schema and the types Checkov knows now (the gate does it while evaluating)."""
+    generated_schema()
+    known_tf_types()
+
+
 @functools.cache
 def generated_schema() -> dict[str, Any] | None:
     """The schema generated from pulumi_aws (see `generate_schema`), if it matches the installed one."""

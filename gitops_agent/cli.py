@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Callable, Sequence
 
@@ -39,5 +40,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(handler(args))
 
 
+def console() -> None:
+    """The `gitops` console script: main(), then a quick exit.
+
+    A gate run leaves Checkov's and pulumi_aws's millions of objects behind; the interpreter's final
+    garbage collection over them took ~0.9 s at 700 resources. Freezing them skips that walk only;
+    atexit handlers, stream flushing and logging shutdown still run.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -10,8 +10,10 @@ loaded external check and module, then imports each file of the directory itself
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,7 +46,13 @@ def _graph_registry() -> Any:
 
 def _is_builtin_graph_check(check: Any, registry: Any) -> bool:
     path = getattr(check, "check_path", "") or ""
-    return not path or Path(path).resolve().is_relative_to(Path(registry.checks_dir).resolve())
+    return not path or _realpath(path).startswith(_realpath(registry.checks_dir) + os.sep)
+
+
+@functools.cache
+def _realpath(path: str) -> str:
+    """os.path.realpath, cached: asked for every registered check, for each of our check files."""
+    return os.path.realpath(path)
 
 
 LOAD_FAILURES = ("Cannot load external check", "Failed to parse check id", "Custom policy")
@@ -102,7 +110,9 @@ def unload_external_checks() -> None:
                     del table[entity]
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if file and any(Path(file).resolve().parent == d for d in _loaded_dirs):
+        # our modules' __file__ is the resolved path load_checks imported them from: no resolve()
+        # here, which would cost a realpath per module in sys.modules (thousands, with Checkov)
+        if file and Path(file).parent in _loaded_dirs:
             del sys.modules[name]
     sys.path[:] = [p for p in sys.path if Path(p).resolve() not in _loaded_dirs]
     _loaded_dirs.clear()
