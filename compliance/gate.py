@@ -21,7 +21,7 @@ from compliance.bridge import to_terraform_plan
 from compliance.discovery import Project, affected_since, discover, topological_order
 from compliance.evaluate import evaluate_many
 from compliance.model import Finding, Report, StackGraph, StackReport
-from compliance.scan import preload, scan
+from compliance.scan import offline_checkov, preload, scan
 from policies.context import set_env
 from policies.controls import controls_for, framework_summary
 from policies.levels import Enforcement, load_enforcement
@@ -69,6 +69,7 @@ def load_policies(policies_dir: Path) -> Policies:
     tree's checks). PolicyConfigError, one line naming the file, if any of it is invalid."""
     enforcement = load_enforcement(policies_dir)
     waivers = load_waivers(policies_dir)
+    offline_checkov()  # before the loader imports Checkov, which reads its settings once
     # Our loader, not Checkov's: it replaces checks loaded from another policies/ tree and fails
     # with one line naming a check file that does not import or a bad config.yaml. Imported here:
     # it imports Checkov, which must not delay starting the evaluation subprocesses.

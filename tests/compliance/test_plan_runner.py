@@ -1,0 +1,140 @@
+"""ForkedPlanRunner gives exactly Checkov's records; ForkedCall returns, raises and reports deaths."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compliance.bridge import to_terraform_plan
+from compliance.evaluate import evaluate_project
+from compliance.plan_runner import ForkedCall, ForkedPlanRunner
+from compliance.scan import _LOCK, OFFLINE_ENV, preload
+
+REPO = Path(__file__).resolve().parents[2]
+PROGRAMS = REPO / "tests" / "fidelity" / "programs"
+# apigw_v1: a resource check that reads the graph (CKV2_AWS_70); s3, network: CKV2 graph checks failing
+CASES = ("apigw_v1", "s3", "network")
+
+Outcome = tuple[str, str, str, str]
+
+
+@pytest.fixture(scope="module")
+def plan_files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Bridged plans of three fidelity programs, one file each as the gate writes them."""
+    out = tmp_path_factory.mktemp("plans")
+    files = []
+    for case in CASES:
+        graph = evaluate_project(PROGRAMS / case, "dev", repo_root=REPO)
+        assert graph.error is None, graph.error
+        path = out / case / "tfplan.json"
+        path.parent.mkdir()
+        path.write_text(json.dumps(to_terraform_plan(graph).plan))
+        files.append(str(path))
+    return files
+
+
+def outcomes(runner: Any, files: list[str]) -> list[Outcome]:
+    """(check id, resource, result, file) of every record of one runner run, sorted."""
+    from checkov.runner_filter import RunnerFilter
+
+    preload()
+    runner_filter = RunnerFilter(framework=["terraform_plan"], download_external_modules=False)
+    with _LOCK:
+        report = runner.run(root_folder=None, files=files, runner_filter=runner_filter)
+    records = report.passed_checks + report.failed_checks + report.skipped_checks
+    return sorted(
+        (r.check_id, r.resource, r.check_result["result"].name, Path(r.file_abs_path).parent.name)
+        for r in records
+    )
+
+
+@pytest.fixture(scope="module")
+def checkov_runner_outcomes(plan_files: list[str]) -> list[Outcome]:
+    from checkov.terraform.plan_runner import Runner
+
+    return outcomes(Runner(), plan_files)
+
+
+def test_forked_runner_gives_checkovs_records(
+    plan_files: list[str], checkov_runner_outcomes: list[Outcome]
+) -> None:
+    forked = outcomes(ForkedPlanRunner(), plan_files)
+    assert forked == checkov_runner_outcomes
+    graph_failures = {o for o in forked if o[0].startswith("CKV2_") and o[2] == "FAILED"}
+    assert {o[3] for o in graph_failures} >= {"s3", "network"}
+    # CKV2_AWS_70 is a resource check that walks the graph (the method's REST API and its policy)
+    assert any(o[:2] == ("CKV2_AWS_70", "aws_api_gateway_method.get_items") for o in forked)
+
+
+def test_without_fork_it_runs_sequentially_with_the_same_records(
+    plan_files: list[str], checkov_runner_outcomes: list[Outcome], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(os, "fork")
+    assert outcomes(ForkedPlanRunner(), plan_files) == checkov_runner_outcomes
+
+
+def test_plans_read_without_line_marks_give_the_same_records(
+    plan_files: list[str], checkov_runner_outcomes: list[Outcome], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OFFLINE_ENV's CHECKOV_MAX_IAC_FILE_SIZE=0 sends plans through json.loads: same records."""
+    from checkov.cloudformation.parser import cfn_yaml
+    from checkov.terraform.plan_runner import Runner
+
+    assert OFFLINE_ENV["CHECKOV_MAX_IAC_FILE_SIZE"] == "0"
+    with_marks = {}
+    for limit in (0, 50_000_000):
+        monkeypatch.setattr(cfn_yaml, "MAX_IAC_FILE_SIZE", limit)
+        with_marks[limit] = outcomes(Runner(), plan_files)
+    assert with_marks[0] == with_marks[50_000_000] == checkov_runner_outcomes
+
+
+@pytest.fixture
+def no_leftovers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """ForkedCall's temporary files go to tmp_path; none may remain afterwards."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    yield tmp_path
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_forked_call_returns_the_childs_value(no_leftovers: Path) -> None:
+    parent = os.getpid()
+    call = ForkedCall(lambda: {"pid": os.getpid(), "data": list(range(5))})
+    value = call.result()
+    assert value["data"] == [0, 1, 2, 3, 4]
+    assert value["pid"] != parent
+
+
+def test_forked_call_reraises_the_childs_exception(no_leftovers: Path) -> None:
+    def fail() -> None:
+        raise ValueError("graph check exploded")
+
+    with pytest.raises(ValueError, match="graph check exploded"):
+        ForkedCall(fail).result()
+
+
+def test_forked_call_reports_an_unpicklable_exception_by_name(no_leftovers: Path) -> None:
+    class Local(Exception):  # a local class cannot be pickled
+        pass
+
+    def fail() -> None:
+        raise Local("no pickle")
+
+    with pytest.raises(RuntimeError, match="Local: no pickle"):
+        ForkedCall(fail).result()
+
+
+def test_forked_call_reports_a_child_that_died(no_leftovers: Path) -> None:
+    def die() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with pytest.raises(RuntimeError, match="died \\(signal 9\\)"):
+        ForkedCall(die).result()
