@@ -762,6 +762,11 @@ def main(argv: list[str]) -> int:
     sys.path[:] = [p for p in sys.path if p not in ("", ".", os.getcwd())]
     # program dir, then project dir, then the repository's shared libraries beside the project
     sys.path[:0] = list(dict.fromkeys([program_dir, request["cwd"], *request.get("library_paths", [])]))
+    # No cyclic garbage collection in this short-lived process: the SDK keeps every resource's
+    # futures and outputs alive until the end, and the collector walking them again and again took
+    # more than the evaluation itself (700 resources: 2.8 s -> 1.5 s; 3,500: 12.4 s -> 5.2 s). The
+    # cycles it would free are small: peak memory at 3,500 resources is 438 MB instead of 424 MB.
+    gc.disable()
     graph = run(request)
     Path(out_path).write_text(json.dumps(graph, sort_keys=False))
     # The interpreter's last garbage collection walks every object pulumi_aws and the SDK created

@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         }[args.format]()
         if args.out:
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(text)
+            args.out.write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
     for stack in result.stacks:

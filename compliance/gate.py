@@ -6,6 +6,7 @@ Only wiring lives here; each step is its own module with a plain interface.
 from __future__ import annotations
 
 import contextlib
+import functools
 import tempfile
 import threading
 from collections import Counter
@@ -21,7 +22,7 @@ from compliance.bridge import to_terraform_plan
 from compliance.discovery import Project, affected_since, discover, topological_order
 from compliance.evaluate import evaluate_many
 from compliance.model import Finding, Report, StackGraph, StackReport
-from compliance.scan import offline_checkov, preload, scan
+from compliance.scan import gc_paused, offline_checkov, preload, scan
 from policies.context import set_env
 from policies.controls import controls_for, framework_summary
 from policies.levels import Enforcement, load_enforcement
@@ -98,15 +99,17 @@ def check_graphs(
     if policies is None or policies.directory != policies_dir:
         policies = load_policies(policies_dir)
     enforcement, waivers = policies.enforcement, policies.waivers
+    level_of = functools.cache(lambda check_id: enforcement.level(check_id, env))  # once per check id
     set_env(env)
     good = [g for g in graphs if g.error is None]
-    results = scan([(g, to_terraform_plan(g)) for g in good])
+    with gc_paused():  # the records and findings of thousands of resources: nothing cyclic to free
+        results = scan([(g, to_terraform_plan(g)) for g in good])
     stacks: list[StackReport] = []
     tagged: list[tuple[str, str, Finding]] = []
     for graph in graphs:
         findings: list[Finding] = []
         for finding in results.get((graph.project, graph.env), []):
-            level = enforcement.level(finding.check_id, env)
+            level = level_of(finding.check_id)
             if level == "disabled":
                 continue
             finding.level = level

@@ -7,7 +7,6 @@ only names the check, the resource and its source line, so secrets cannot leak t
 from __future__ import annotations
 
 import hashlib
-import json
 import posixpath
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
@@ -128,7 +127,7 @@ def _waiver_field(waiver: dict[str, Any] | None, *names: str) -> str:
 
 def render_json(report: Report) -> str:
     """The `gitops check --format json` document: {"stacks": [...], "summary": {...}}."""
-    return json.dumps(report.model_dump(mode="json"), indent=2, default=str) + "\n"
+    return report.model_dump_json(indent=2) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------------
