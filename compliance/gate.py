@@ -8,9 +8,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import tempfile
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -178,36 +178,14 @@ def check_with_policies(
     return report
 
 
-class Warmup(threading.Thread):
-    """Import Checkov, the bridge's schema and the policies in a thread, while programs evaluate.
-
-    Both take seconds of CPU that would otherwise sit between evaluation and the scan. A failure
-    to load the policies is kept and raised by `policies()` in the caller's thread.
-    """
-
-    def __init__(self, policies_dir: Path) -> None:
-        super().__init__(name="gate-warmup", daemon=True)
-        self.policies_dir = policies_dir
-        self._loaded: Policies | None = None
-        self._error: BaseException | None = None
-
-    def run(self) -> None:
-        # Failures to import Checkov are ignored here: scan() loads it again and reports properly.
-        with contextlib.suppress(Exception):
-            preload()
-            mapping.preload()
-        try:
-            self._loaded = load_policies(self.policies_dir)
-        except BaseException as exc:  # re-raised in the caller's thread
-            self._error = exc
-
-    def policies(self) -> Policies:
-        """Wait for the warm-up; the loaded policies, or the exception loading them raised."""
-        self.join()
-        if self._error is not None:
-            raise self._error
-        assert self._loaded is not None
-        return self._loaded
+def warm_up(policies_dir: Path) -> Policies:
+    """Import Checkov and the bridge's schema, then load the policies (run_check runs this in a
+    thread while the programs evaluate: seconds of CPU that would otherwise precede the scan)."""
+    # Failures to import Checkov are ignored here: scan() loads it again and reports properly.
+    with contextlib.suppress(Exception):
+        preload()
+        mapping.preload()
+    return load_policies(policies_dir)
 
 
 def run_check(
@@ -225,13 +203,15 @@ def run_check(
     """`gitops check` over project paths: the whole pipeline, returning the Report."""
     projects = discover(paths, env)
     to_evaluate, reported = select_projects(projects, repo_root=repo_root, changed_since=changed_since)
-    with policies_source(repo_root, policies_from) as (policies_dir, source):
-        warmup = Warmup(policies_dir)
-        warmup.start()
+    with (
+        policies_source(repo_root, policies_from) as (policies_dir, source),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="gate-warmup") as warmup,
+    ):
+        warm = warmup.submit(warm_up, policies_dir)
         graphs = evaluate_many(
             to_evaluate, env, jobs=jobs, timeout=timeout, repo_root=repo_root, on_done=on_evaluated
         )
-        policies = warmup.policies()
+        policies = warm.result()  # a policy file that does not load is raised here
         graphs = [g for g in graphs if g.project in reported]
         report = check_graphs(
             graphs, env, policies_dir=policies_dir, repo_root=repo_root, today=today, policies=policies
