@@ -16,7 +16,7 @@ from typing import Any
 
 
 def warm_checkov() -> None:
-    """What a gate could do while evaluation subprocesses run: import Checkov, load its check registries."""
+    """Part of what run_check does while programs evaluate: import Checkov, load its registries."""
     from compliance.mapping import known_tf_types
 
     known_tf_types()
@@ -26,7 +26,7 @@ def warm_checkov() -> None:
 def phases(repo_root: Path, project_dir: Path, env: str = "dev", *, overlap: bool = False) -> dict[str, Any]:
     """Seconds spent in discovery, evaluation, bridge (first/again), Checkov scan (first/again), policies.
 
-    `overlap`: warm Checkov in a thread during evaluation (an experiment for a gate.py change).
+    `overlap`: warm Checkov in a thread during evaluation, as `compliance.gate.run_check` does.
     """
     out: dict[str, Any] = {"overlap": overlap}
     t = time.perf_counter()
