@@ -108,22 +108,13 @@ def profile_gate(tmp: Path, resources: int, env: Env, log: Log) -> dict[str, Any
     )
     log("profile: -X importtime")
     modules = "compliance.gate, compliance.scan, compliance.bridge, compliance.evaluate, compliance.report"
-    parent_imports = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"import {modules}"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stderr
-    worker_imports = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"import {WORKER}, pulumi, pulumi_aws"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stderr
+
+    def importtime(imports: str) -> str:
+        command = [sys.executable, "-X", "importtime", "-c", f"import {imports}"]
+        return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False).stderr
+
+    parent_imports = importtime(modules)
+    worker_imports = importtime(f"{WORKER}, pulumi, pulumi_aws")
     phase_runs: dict[str, Any] = {}
     for label, extra in (("sequential", []), ("checkov warmed during evaluation", ["--overlap"])):
         log(f"profile: pipeline phases, {label}")

@@ -22,7 +22,7 @@ from compliance.bridge import to_terraform_plan
 from compliance.discovery import Project, affected_since, discover, topological_order
 from compliance.evaluate import evaluate_many
 from compliance.model import Finding, Report, StackGraph, StackReport
-from compliance.scan import gc_paused, offline_checkov, preload, scan
+from compliance.scan import offline_checkov, preload, scan
 from policies.context import set_env
 from policies.controls import controls_for, framework_summary
 from policies.levels import Enforcement, load_enforcement
@@ -60,7 +60,6 @@ def select_projects(
 class Policies:
     """A policies/ tree, loaded: enforcement levels and waivers; its checks are registered with Checkov."""
 
-    directory: Path
     enforcement: Enforcement
     waivers: list[Waiver]
 
@@ -80,7 +79,7 @@ def load_policies(policies_dir: Path) -> Policies:
         load_checks(policies_dir / "checks")
     else:
         unload_external_checks()
-    return Policies(directory=policies_dir, enforcement=enforcement, waivers=waivers)
+    return Policies(enforcement=enforcement, waivers=waivers)
 
 
 def check_graphs(
@@ -96,14 +95,13 @@ def check_graphs(
 
     `policies`: already loaded from `policies_dir` (run_check loads them while programs evaluate).
     """
-    if policies is None or policies.directory != policies_dir:
+    if policies is None:
         policies = load_policies(policies_dir)
     enforcement, waivers = policies.enforcement, policies.waivers
     level_of = functools.cache(lambda check_id: enforcement.level(check_id, env))  # once per check id
     set_env(env)
     good = [g for g in graphs if g.error is None]
-    with gc_paused():  # the records and findings of thousands of resources: nothing cyclic to free
-        results = scan([(g, to_terraform_plan(g)) for g in good])
+    results = scan([(g, to_terraform_plan(g)) for g in good])
     stacks: list[StackReport] = []
     tagged: list[tuple[str, str, Finding]] = []
     for graph in graphs:

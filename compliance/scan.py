@@ -176,9 +176,8 @@ def run_checkov(
     )
     with _LOCK, scoped_registries():
         load_external_checks(external_checks_dirs)
-        with gc_paused():
-            paths = [str(f) for f in files]
-            report = ForkedPlanRunner().run(root_folder=None, files=paths, runner_filter=runner_filter)
+        paths = [str(f) for f in files]
+        report = ForkedPlanRunner().run(root_folder=None, files=paths, runner_filter=runner_filter)
     reports = report if isinstance(report, list) else [report]
     records: list[Any] = []
     for r in reports:
@@ -214,7 +213,8 @@ def scan(
     results: dict[tuple[str, str], list[Finding]] = {(g.project, g.env): [] for g, _ in plans}
     if not any(p.addresses for _, p in plans):
         return results
-    with tempfile.TemporaryDirectory(prefix="gitops-bridge-") as tmp:
+    # no garbage collection while Checkov runs and its records become findings (see gc_paused)
+    with tempfile.TemporaryDirectory(prefix="gitops-bridge-") as tmp, gc_paused():
         by_file: dict[str, tuple[StackGraph, BridgedPlan]] = {}
         for index, (graph, bridged) in enumerate(plans):
             if not bridged.addresses:
