@@ -87,6 +87,19 @@ class Finding(BaseModel):
     message: str | None = None
 
 
+UncheckedReason = Literal[
+    "other provider", "dynamic provider", "unexpanded remote component", "type unknown to the bridge"
+]
+
+
+class Unchecked(BaseModel):
+    """A resource the gate counted but could not check, and why (JSON contract: `unchecked`)."""
+
+    resource: str
+    type: str
+    reason: UncheckedReason
+
+
 class StackReport(BaseModel):
     """The gate's verdict for one project in one environment (JSON contract of `gitops check`)."""
 
@@ -96,6 +109,7 @@ class StackReport(BaseModel):
     resources: int
     error: str | None = None
     findings: list[Finding] = Field(default_factory=list)
+    unchecked: list[Unchecked] = Field(default_factory=list)
 
     def blocking(self) -> list[str]:
         """Reasons this stack must not be applied: an evaluation error or failed mandatory findings."""

@@ -1,0 +1,1 @@
+"""Offline evaluation of Pulumi programs: wire format, fake cloud, positions, monitor, worker."""
