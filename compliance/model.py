@@ -67,6 +67,9 @@ class StackGraph(BaseModel):
     default_provider_source: SourcePosition | None = Field(
         default=None, description="where that config is set: the `aws:region` line of Pulumi.<env>.yaml"
     )
+    confinement: str | None = Field(
+        default=None, description="how the program was confined while it ran (compliance.sandbox.Confinement)"
+    )
 
 
 class Finding(BaseModel):
@@ -85,6 +88,9 @@ class Finding(BaseModel):
     controls: list[str] = Field(default_factory=list)
     waiver: dict[str, str] | None = None
     message: str | None = None
+    call_line: int | None = Field(
+        default=None, description="line of the call declaring the resource (`line` may be a keyword's line)"
+    )
 
 
 UncheckedReason = Literal[
@@ -110,6 +116,7 @@ class StackReport(BaseModel):
     error: str | None = None
     findings: list[Finding] = Field(default_factory=list)
     unchecked: list[Unchecked] = Field(default_factory=list)
+    confinement: str | None = None
 
     def blocking(self) -> list[str]:
         """Reasons this stack must not be applied: an evaluation error or failed mandatory findings."""
