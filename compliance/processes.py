@@ -50,7 +50,8 @@ def _setpriv() -> str | None:
 
 @functools.cache
 def _prctl() -> Callable[..., int]:
-    return ctypes.CDLL(None, use_errno=True).prctl  # type: ignore[no-any-return]
+    prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    return prctl
 
 
 def _die_with_parent() -> None:

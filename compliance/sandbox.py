@@ -225,19 +225,19 @@ def bubblewrap_argv(
     # Parents before children, so a writable directory inside a read-only one stays writable.
     rank = {"--ro-bind-try": 0, "--hide-dir": 1, "--hide-file": 1, "--bind": 2}
     bound: list[Path] = []
-    for kind, path in sorted(set(mounts), key=lambda m: (Path(m[1]).parts, rank[m[0]])):
-        if kind == "--ro-bind-try" and any(Path(path).is_relative_to(b) for b in bound):
+    for kind, target in sorted(set(mounts), key=lambda m: (Path(m[1]).parts, rank[m[0]])):
+        if kind == "--ro-bind-try" and any(Path(target).is_relative_to(b) for b in bound):
             continue  # already visible through a read-only parent
         if kind == "--ro-bind-try":
-            bound.append(Path(path))
+            bound.append(Path(target))
         elif kind == "--bind":
-            bound = [b for b in bound if not Path(path).is_relative_to(b)]  # children need binding again
+            bound = [b for b in bound if not Path(target).is_relative_to(b)]  # children need binding again
         if kind == "--hide-dir":
-            args += ["--tmpfs", path, "--remount-ro", path]
+            args += ["--tmpfs", target, "--remount-ro", target]
         elif kind == "--hide-file":
-            args += ["--ro-bind", "/dev/null", path]
+            args += ["--ro-bind", "/dev/null", target]
         else:
-            args += [kind, path, path]
+            args += [kind, target, target]
     if cwd is not None:
         args += ["--chdir", str(cwd)]
     return [*args, *argv]
