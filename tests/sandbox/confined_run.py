@@ -61,7 +61,13 @@ def confined_command(
 
 
 def run_confined(
-    program: str, args: Sequence[str], *, writable: Path, cwd: Path | None = None, timeout: float = 60, **kw: Any
+    program: str,
+    args: Sequence[str],
+    *,
+    writable: Path,
+    cwd: Path | None = None,
+    timeout: float = 60,
+    **kw: Any,
 ) -> Run:
     """Start, wait (killing the tree on timeout), always end with kill_tree; the program's output."""
     confined = confined_command(program, args, writable=writable, cwd=cwd, **kw)

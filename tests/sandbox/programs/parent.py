@@ -7,10 +7,18 @@ import sys
 from pathlib import Path
 
 from compliance import processes
-from compliance.sandbox import BubblewrapProbe, allowed_environment, confine, interpreter_paths, probe_bubblewrap
+from compliance.sandbox import (
+    BubblewrapProbe,
+    allowed_environment,
+    confine,
+    interpreter_paths,
+    probe_bubblewrap,
+)
 
 directory, mode = Path(sys.argv[1]), sys.argv[2]
-probe = (lambda: BubblewrapProbe(None, "simulated: no bwrap")) if "--no-bwrap" in sys.argv else probe_bubblewrap
+probe = (
+    (lambda: BubblewrapProbe(None, "simulated: no bwrap")) if "--no-bwrap" in sys.argv else probe_bubblewrap
+)
 program = Path(__file__).with_name("daemon.py")
 python = sys.argv[sys.argv.index("--python") + 1] if "--python" in sys.argv else sys.executable
 confined = confine(

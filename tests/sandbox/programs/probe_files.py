@@ -43,5 +43,12 @@ attempt("overwrite_project_file", overwrite)
 attempt("create_in_project", create_beside)
 attempt("escape", escape_write)
 attempt("home", home_write)
-attempt("git_config", lambda: open(os.path.join(os.path.dirname(project_file), ".git", "config")).read())
+
+
+def read_git_config():
+    with open(os.path.join(os.path.dirname(project_file), ".git", "config")) as handle:
+        handle.read()
+
+
+attempt("git_config", read_git_config)
 print(json.dumps(result))
