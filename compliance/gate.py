@@ -124,6 +124,7 @@ def check_graphs(
                 resources=sum(1 for r in graph.resources if r.custom),
                 error=cap(redactor.mask(graph.error)) if graph.error else None,
                 findings=findings,
+                confinement=graph.confinement,
             )
         )
     outcome = apply_waivers(tagged, waivers, today=today or date.today())

@@ -45,7 +45,15 @@ _stopped: list[int] = []  # the signal that stopped this process, once one did
 
 @functools.cache
 def _setpriv() -> str | None:
-    return shutil.which("setpriv", path="/usr/bin:/bin")
+    """util-linux's setpriv, if it has --pdeathsig (2.33 and later)."""
+    setpriv = shutil.which("setpriv", path="/usr/bin:/bin")
+    if setpriv is None:
+        return None
+    try:
+        usage = subprocess.run([setpriv, "--help"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return setpriv if "--pdeathsig" in usage else None
 
 
 @functools.cache

@@ -78,8 +78,10 @@ def test_fallback_kills_the_process_group(no_bubblewrap, scratch):
     assert_no_survivor(scratch / "heartbeat")
 
 
-def test_fallback_child_dies_with_the_parent(no_bubblewrap, scratch):
-    """PR_SET_PDEATHSIG: the program itself dies when the parent is SIGKILLed."""
+@pytest.mark.parametrize("death_signal", ["setpriv", "preexec"])
+def test_fallback_child_dies_with_the_parent(no_bubblewrap, scratch, death_signal):
+    """PR_SET_PDEATHSIG (through setpriv, or prctl in a preexec function where setpriv is missing):
+    the program itself dies when the parent is SIGKILLed."""
     pid_file = scratch / "program.pid"
     parent_code = (
         "import sys, time\n"
@@ -87,13 +89,17 @@ def test_fallback_child_dies_with_the_parent(no_bubblewrap, scratch):
         "from compliance import processes\n"
         "from compliance.sandbox import BubblewrapProbe, allowed_environment, confine\n"
         "d = Path(sys.argv[1])\n"
+        "if sys.argv[2] == 'preexec':\n"
+        "    processes._setpriv = lambda: None\n"
         "pid = str(d / 'program.pid')\n"
         "code = 'import os,time; open(%r, \"w\").write(str(os.getpid())); time.sleep(600)' % pid\n"
         "c = confine([sys.executable, '-c', code], mode='auto', read_only=[], writable=[d],\n"
         "            env=allowed_environment({}, home=d), probe=lambda: BubblewrapProbe(None, 'simulated'))\n"
         "processes.spawn(c, cwd=d, stdout=None, stderr=None).wait()\n"
     )
-    parent = subprocess.Popen([sys.executable, "-c", parent_code, str(scratch)], start_new_session=True)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", parent_code, str(scratch), death_signal], start_new_session=True
+    )
     try:
         wait_for(pid_file)
         while not pid_file.read_text():
