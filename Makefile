@@ -35,7 +35,7 @@ bench: install
 
 # The wheel, and the locked requirements it installs with outside this checkout (docs/adopt.md).
 requirements-lock.txt: uv.lock
-	$(BIN)/uv export --frozen --no-dev --no-emit-project --format requirements.txt -q -o $@
+	$(BIN)/uv export --frozen --no-dev --no-emit-project --no-hashes --format requirements.txt -q -o $@
 
 dist: install requirements-lock.txt
 	$(BIN)/uv build --wheel --out-dir dist

@@ -14,7 +14,16 @@ from gitops_agent.cli import version
 
 ROOT = Path(__file__).resolve().parents[2]
 UV = Path(sys.executable).parent / "uv"
-EXPORT = ["export", "--frozen", "--no-dev", "--no-emit-project", "--format", "requirements.txt", "-q"]
+EXPORT = [
+    "export",
+    "--frozen",
+    "--no-dev",
+    "--no-emit-project",
+    "--no-hashes",
+    "--format",
+    "requirements.txt",
+    "-q",
+]
 
 
 def _uv(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
