@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from compliance.sandbox import Confined
+from compliance.sandbox import RUN_MARKER, Confined
 
 __all__ = ["Stopped", "kill_all", "kill_tree", "live", "spawn", "stop_on_signals"]
 
@@ -109,11 +109,34 @@ def spawn(
 
 
 def _kill(process: subprocess.Popen[bytes], confined: Confined | None) -> None:
-    """SIGKILL the process group and, for a dedicated uid, every process of that uid. No wait."""
+    """SIGKILL the process group, every process of a dedicated uid and every process carrying the
+    run's marker in its environment (daemons that left the group). No wait."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     if confined is not None and confined.user is not None:
         _kill_user(confined.user)
+    if confined is not None and confined.run_id is not None:
+        _kill_marked(f"{RUN_MARKER}={confined.run_id}".encode())
+
+
+def _kill_marked(marker: bytes) -> None:
+    """Kill every process (that we may signal) started with `marker` in its environment."""
+    me = os.getpid()
+    for _ in range(100):
+        found = False
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == me:
+                continue
+            try:
+                environ = Path("/proc", entry, "environ").read_bytes()
+            except OSError:  # gone, or not ours to read
+                continue
+            if marker in environ.split(b"\0"):
+                found = True
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(int(entry), signal.SIGKILL)
+        if not found:
+            return
 
 
 def _kill_user(user: int) -> None:

@@ -37,6 +37,7 @@ from compliance.redact import looks_like_credential
 
 __all__ = [
     "INHERITED",
+    "RUN_MARKER",
     "SANDBOX_UID",
     "BubblewrapProbe",
     "Confined",
@@ -52,6 +53,9 @@ __all__ = [
 
 SandboxMode = Literal["required", "auto", "off"]
 Confinement = Literal["bubblewrap", "process", "none"]
+
+RUN_MARKER = "GITOPS_SANDBOX_RUN"
+"""Environment variable marking every process of one run under process confinement."""
 
 SANDBOX_UID = 65534
 """The uid (and gid) a program has inside bubblewrap's user namespace ("nobody")."""
@@ -75,6 +79,8 @@ class Confined:
 
     `user`: with "process" confinement as root, the dedicated uid (and gid) the program runs as;
     `compliance.processes` starts it with that uid and kills every process of that uid at the end.
+    `run_id`: with "process" confinement, the value of RUN_MARKER in the program's environment, by
+    which `compliance.processes` also finds processes that left the process group.
     """
 
     argv: list[str]
@@ -82,6 +88,7 @@ class Confined:
     confinement: Confinement
     notes: list[str] = field(default_factory=list)
     user: int | None = None
+    run_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -263,19 +270,21 @@ def _process_confinement(
         f"bubblewrap unavailable ({reason}); process confinement: allow-listed environment, "
         "own session, killed with its process group and with the gate; no file-system or network isolation"
     ]
+    run_id = secrets.token_hex(12)
+    marked = {**env, RUN_MARKER: run_id}
     if os.geteuid() != 0:
         notes.append("runs as the gate's own user")
-        return Confined(list(argv), dict(env), "process", notes)
+        return Confined(list(argv), marked, "process", notes, run_id=run_id)
     program = shutil.which(argv[0], path=env.get("PATH")) or argv[0]
     blocked = [p for p in [Path(program), *read_only] if not _others_can_read(Path(p))]
     if blocked:
         notes.append(f"runs as root: {blocked[0]} is not readable by other users, so no separate uid")
-        return Confined(list(argv), dict(env), "process", notes)
+        return Confined(list(argv), marked, "process", notes, run_id=run_id)
     user = _DEDICATED_UIDS[0] + secrets.randbelow(_DEDICATED_UIDS[1])
     for path in writable:
         _chown_tree(Path(path), user)
     notes.append(f"runs as the dedicated uid {user}, which owns only the writable directories")
-    return Confined(list(argv), dict(env), "process", notes, user=user)
+    return Confined(list(argv), marked, "process", notes, user=user, run_id=run_id)
 
 
 def grant(confined: Confined, path: Path) -> None:

@@ -18,7 +18,7 @@ from test_bubblewrap import SENTINELS
 
 from compliance import processes
 from compliance.errors import ConfigError, SandboxUnavailable
-from compliance.sandbox import confine, grant, probe_bubblewrap
+from compliance.sandbox import RUN_MARKER, confine, grant, probe_bubblewrap
 
 ROOT = os.geteuid() == 0
 
@@ -69,6 +69,23 @@ def test_fallback_kills_the_process_group(no_bubblewrap, scratch):
     confined = confined_command(
         "group_child.py", [str(scratch)], mode="auto", writable=scratch, probe=no_bubblewrap
     )
+    process = processes.spawn(confined, cwd=scratch, stdout=None, stderr=None)
+    try:
+        process.wait(timeout=30)
+        wait_for(scratch / "heartbeat")
+    finally:
+        processes.kill_tree(process)
+    assert_no_survivor(scratch / "heartbeat")
+
+
+def test_fallback_kills_a_daemon_that_left_the_group_by_its_run_marker(no_bubblewrap, scratch):
+    """As the gate's own uid (not root, or an interpreter other uids cannot run): a daemon that called
+    setsid is found by the run's marker in its environment and killed."""
+    confined = confined_command(
+        "daemon.py", [str(scratch), "exit"], mode="auto", writable=scratch, probe=no_bubblewrap
+    )
+    assert confined.run_id is not None
+    assert confined.env[RUN_MARKER] == confined.run_id
     process = processes.spawn(confined, cwd=scratch, stdout=None, stderr=None)
     try:
         process.wait(timeout=30)
