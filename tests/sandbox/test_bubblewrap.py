@@ -146,7 +146,8 @@ def test_the_tree_dies_with_its_parent(bubblewrap, scratch):
     assert_no_survivor(scratch / "heartbeat")
 
 
-def test_sigterm_to_a_gate_like_parent_kills_the_tree(bubblewrap, scratch):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_to_a_gate_like_parent_kills_the_tree(bubblewrap, scratch, signum):
     parent = subprocess.Popen(
         [sys.executable, str(PROGRAMS / "parent.py"), str(scratch), "required"],
         stdout=subprocess.PIPE,
@@ -157,14 +158,14 @@ def test_sigterm_to_a_gate_like_parent_kills_the_tree(bubblewrap, scratch):
         wait_for(scratch / "started")
         assert parent.stdout is not None
         assert parent.stdout.readline().strip() == "started bubblewrap"
-        parent.send_signal(signal.SIGTERM)
+        parent.send_signal(signum)
         _, err = parent.communicate(timeout=30)
     finally:
         if parent.poll() is None:
             parent.kill()
             parent.wait()
-    assert parent.returncode == 128 + signal.SIGTERM
-    assert "stopped by SIGTERM" in err
+    assert parent.returncode == 128 + signum
+    assert f"stopped by {signal.Signals(signum).name}" in err
     assert "Traceback" not in err
     assert_no_survivor(scratch / "heartbeat")
 
