@@ -32,9 +32,11 @@ from gitops_agent.logs import log
 from gitops_agent.metrics import AgentMetrics
 from gitops_agent.retry import retry
 from gitops_agent.source import CommitInfo, SourceError
+from gitops_agent.trigger import SyncTrigger
 
 Evaluate = Callable[..., StackGraph]
 Gate = Callable[..., Any]
+REPORTED_ACTIONS = ("applied", "unchanged", "failed", "blocked", "remediated")
 
 
 class AgentConfig(BaseModel):
@@ -45,9 +47,9 @@ class AgentConfig(BaseModel):
     env: str = "dev"
     engine: str = "pulumi"
     state_dir: Path = Path(".gitops")
-    interval: float = Field(default=60.0, ge=0)
+    interval: float = Field(default=60.0, gt=0, allow_inf_nan=False)
     once: bool = False
-    drift_interval: float | None = Field(default=None, gt=0)
+    drift_interval: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     auto_remediate: bool = False
     listen: str | None = None
     allow_rewrite: bool = False
@@ -183,6 +185,8 @@ class Reconciler:
         evaluate: Evaluate | None = None,
         gate: Gate | None = None,
         discover: Callable[..., list[Any]] | None = None,
+        on_outcome: Callable[[StackOutcome, CommitInfo], None] | None = None,
+        trigger: SyncTrigger | None = None,
     ) -> None:
         self.cfg = cfg
         self.engine = engine
@@ -192,6 +196,8 @@ class Reconciler:
         # The real steps are imported on first use: an idle cycle never loads Checkov.
         self._evaluate, self._gate, self._discover = evaluate, gate, discover
         self.ready = False
+        self.on_outcome = on_outcome  # e.g. commit statuses and notifications (queued, never blocking)
+        self.trigger = trigger or SyncTrigger()
 
     @property
     def evaluate(self) -> Evaluate:
@@ -299,7 +305,13 @@ class Reconciler:
             revision=commit.sha[:12],
             message=message,
         )
-        return StackOutcome(project=project, action=action, status=status, message=message)
+        outcome = StackOutcome(project=project, action=action, status=status, message=message)
+        if self.on_outcome is not None and action in REPORTED_ACTIONS:
+            try:
+                self.on_outcome(outcome, commit)
+            except Exception as exc:  # reporting must never break a sync
+                log("report.error", "error", project=project, error=f"{type(exc).__name__}: {exc}")
+        return outcome
 
     def apply_stack(
         self,
@@ -333,7 +345,8 @@ class Reconciler:
                     digest=digest,
                     applied=True,
                 )
-            self.record(project, "applying", None, commit, f"applying {commit.sha[:12]}")
+            doing = "recording" if self.engine.name == "plan-only" else "applying"
+            self.record(project, "applying", None, commit, f"{doing} {commit.sha[:12]}")
             try:
                 result = retry(
                     lambda: self.engine.apply(project_dir, graph),
@@ -418,10 +431,14 @@ class Reconciler:
     def cycle(self) -> CycleResult:
         """One reconcile of the branch head; never raises for per-stack problems."""
         started = time.monotonic()
+        result = CycleResult(error="cycle did not finish")
         try:
-            return self._cycle()
+            result = self._cycle()
+            return result
         finally:
-            self.metrics.duration.observe(time.monotonic() - started)
+            elapsed = time.monotonic() - started
+            self.metrics.duration.observe(elapsed)
+            log("cycle.done", **cycle_summary(result, elapsed))
 
     def _cycle(self) -> CycleResult:
         cfg = self.cfg
@@ -436,10 +453,18 @@ class Reconciler:
         if seen and seen != head.sha and not source.is_ancestor(mirror, seen, head.sha):
             if not cfg.allow_rewrite:
                 msg = (
-                    f"branch {cfg.branch} was rewritten: {head.sha[:12]} does not descend from "
-                    f"{seen[:12]}; refusing (use --allow-rewrite)"
+                    f"branch {cfg.branch} was rewritten (force-push?): new head {head.sha[:12]} does not "
+                    f"descend from the last synced head {seen[:12]}; refusing to sync it. If the rewrite "
+                    "is intended, run the agent once with --allow-rewrite"
                 )
-                log("source.rewrite_refused", "error", branch=cfg.branch, head=head.sha, seen=seen)
+                log(
+                    "source.rewrite_refused",
+                    "error",
+                    branch=cfg.branch,
+                    head=head.sha,
+                    seen=seen,
+                    message=msg,
+                )
                 return CycleResult(revision=head.sha, error=msg)
             log("source.rewrite_allowed", "warning", branch=cfg.branch, head=head.sha, seen=seen)
         checkout = self.checkout(mirror, head.sha)
@@ -539,10 +564,26 @@ class Reconciler:
         return self.apply_stack(name, project_dir_of(project, checkout), graph, commit)
 
 
+def cycle_summary(result: CycleResult, duration: float) -> dict[str, Any]:
+    """The end-of-cycle log fields: revision, stacks per outcome, duration, error."""
+    counts = dict.fromkeys(("applied", "unchanged", "blocked", "failed", "suspended", "skipped"), 0)
+    for outcome in result.outcomes:
+        key = outcome.action or "skipped"
+        counts[key] = counts.get(key, 0) + 1
+    summary: dict[str, Any] = {"revision": (result.revision or "")[:12] or None, **counts}
+    summary["duration_s"] = round(duration, 3)
+    if result.error:
+        summary["error"] = result.error
+    if result.stopped:
+        summary["stopped"] = True
+    return summary
+
+
 def run(reconciler: Reconciler, *, on_cycle: Callable[[CycleResult], None] | None = None) -> CycleResult:
     """Reconcile every `interval` seconds (and check drift every `drift_interval`) until stopped.
 
-    With `once`, a single cycle. Returns the last cycle's result.
+    A sync request (push webhook, POST /sync, SIGHUP) on `reconciler.trigger` starts the next
+    cycle at once. With `once`, a single cycle. Returns the last cycle's result.
     """
     from gitops_agent.drift import check_drift
 
@@ -564,5 +605,6 @@ def run(reconciler: Reconciler, *, on_cycle: Callable[[CycleResult], None] | Non
             except Exception as exc:
                 log("drift.error", "error", error=f"{type(exc).__name__}: {exc}")
             next_drift = time.monotonic() + (cfg.drift_interval or 0)
-        if stop.wait(cfg.interval):
+        reconciler.trigger.wait(cfg.interval, stop)
+        if stop.is_set():
             return result
