@@ -64,6 +64,7 @@ def parse_listen(value: str) -> tuple[str, int]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256  # listen backlog: bursts of clients wait in it instead of SYN retries
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """One log line instead of socketserver's multi-line traceback on stderr."""
