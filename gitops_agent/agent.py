@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from pydantic import BaseModel, Field, field_validator
 from compliance.model import StackGraph
 from gitops_agent import source
 from gitops_agent.changes import directly_affected, reconcile_order, upstream_of, waves
+from gitops_agent.deploy_gate import Check, PreviewBlocked, apply_checked
 from gitops_agent.digest import describe_changes, plan_digest, resource_digests
 from gitops_agent.engines import Engine, EngineError, TransientEngineError
 from gitops_agent.journal import Action, HistoryEntry, Journal, StackState, Status
@@ -321,8 +323,13 @@ class Reconciler:
         commit: CommitInfo,
         *,
         action: Action = "applied",
+        check: Check | None = None,
     ) -> StackOutcome:
-        """Apply one gated graph under the stack lock: applying -> applied | failed, recorded atomically."""
+        """Apply one gated graph under the stack lock: applying -> applied | failed, recorded atomically.
+
+        With `check` and a planning engine (pulumi), the engine's own preview is gated too and `up`
+        applies that plan only (deploy_gate); a preview that fails the gate records `blocked`.
+        """
         env, digest = self.cfg.env, plan_digest(graph)
         with stack_lock(self.journal, project, env, self.cfg.owner, self.cfg.lock_lease) as locked:
             if not locked:
@@ -349,7 +356,7 @@ class Reconciler:
             self.record(project, "applying", None, commit, f"{doing} {commit.sha[:12]}")
             try:
                 result = retry(
-                    lambda: self.engine.apply(project_dir, graph),
+                    lambda: apply_checked(self.engine, project_dir, graph, check),
                     transient=(TransientEngineError,),
                     attempts=3,
                     base=1.0,
@@ -363,6 +370,9 @@ class Reconciler:
                         delay=round(d, 2),
                     ),
                 )
+            except PreviewBlocked as exc:
+                self.metrics.policy_failures.labels(stack=project).inc()
+                return self.record(project, "blocked", "blocked", commit, str(exc)[:2000], digest=digest)
             except EngineError as exc:
                 return self.record(project, "failed", "failed", commit, str(exc), digest=digest)
             except Exception as exc:  # an engine bug must not leave the stack `applying`
@@ -552,16 +562,21 @@ class Reconciler:
     ) -> StackOutcome:
         """Gate and apply one evaluated stack of the cycle."""
         name = project.name
-        try:
-            report = self.gate([graph], self.cfg.env, policies_dir=checkout / "policies", repo_root=checkout)
-            reasons = list(report.blocking(name))
-        except Exception as exc:
-            reasons = [f"gate error: {type(exc).__name__}: {exc}"]
+        reasons = self.gate_reasons(name, graph, checkout)
         if reasons:
             self.metrics.policy_failures.labels(stack=name).inc()
             message = "; ".join(reasons)[:2000]
             return self.record(name, "blocked", "blocked", commit, message, digest=plan_digest(graph))
-        return self.apply_stack(name, project_dir_of(project, checkout), graph, commit)
+        check = partial(self.gate_reasons, name, checkout=checkout)
+        return self.apply_stack(name, project_dir_of(project, checkout), graph, commit, check=check)
+
+    def gate_reasons(self, name: str, graph: StackGraph, checkout: Path) -> list[str]:
+        """Why the gate (policies of the checkout) blocks `graph` of stack `name`; empty: it passes."""
+        try:
+            report = self.gate([graph], self.cfg.env, policies_dir=checkout / "policies", repo_root=checkout)
+            return list(report.blocking(name))
+        except Exception as exc:
+            return [f"gate error: {type(exc).__name__}: {exc}"]
 
 
 def cycle_summary(result: CycleResult, duration: float) -> dict[str, Any]:
