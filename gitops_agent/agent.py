@@ -26,8 +26,10 @@ from pydantic import BaseModel, Field, field_validator
 from compliance.model import StackGraph
 from gitops_agent import source
 from gitops_agent.changes import directly_affected, reconcile_order, upstream_of, waves
+from gitops_agent.checkouts import project_dir_of, relative_dir
 from gitops_agent.deploy_gate import Check, PreviewBlocked, apply_checked
 from gitops_agent.digest import describe_changes, plan_digest, resource_digests
+from gitops_agent.drift import check_drift
 from gitops_agent.engines import Engine, EngineError, TransientEngineError
 from gitops_agent.journal import Action, HistoryEntry, Journal, StackState, Status
 from gitops_agent.logs import log
@@ -129,17 +131,6 @@ def owner_is_dead(owner: str) -> bool:
     except PermissionError:
         return False
     return False
-
-
-def project_dir_of(project: Any, checkout: Path) -> Path:
-    """A discovered project's directory inside the checkout."""
-    path = Path(project.path)
-    return path if path.is_absolute() else checkout / path
-
-
-def relative_dir(project: Any, checkout: Path) -> str:
-    """A discovered project's directory relative to the repository root (as Git diffs name it)."""
-    return project_dir_of(project, checkout).resolve().relative_to(checkout.resolve()).as_posix()
 
 
 def dependency_outputs(
@@ -600,7 +591,6 @@ def run(reconciler: Reconciler, *, on_cycle: Callable[[CycleResult], None] | Non
     A sync request (push webhook, POST /sync, SIGHUP) on `reconciler.trigger` starts the next
     cycle at once. With `once`, a single cycle. Returns the last cycle's result.
     """
-    from gitops_agent.drift import check_drift
 
     cfg, stop = reconciler.cfg, reconciler.stop
     next_drift = time.monotonic() + cfg.drift_interval if cfg.drift_interval else None
