@@ -201,7 +201,8 @@ def _create(spec: EnvironmentSpec, python: Path, uv: Path | None, runner: Runner
             argv.append("--allow-existing")
         _check(runner(argv, cwd, env), "cannot create the environment")
     else:
-        _check(runner([str(python), "-m", "venv", str(spec.path)], cwd, env), "cannot create the environment")
+        argv = [str(python), "-m", "venv", "--without-pip", str(spec.path)]  # our pip installs into it
+        _check(runner(argv, cwd, env), "cannot create the environment")
 
 
 def _install(
@@ -237,7 +238,8 @@ def _install(
             argv = [str(uv), "pip", "install", "--python", str(venv_python), "--compile-bytecode"]
             argv += ["--quiet", *files, *index.uv_args()]
         else:
-            argv = [str(venv_python), "-m", "pip", "install", "--quiet", *files, *index.pip_args()]
+            argv = [sys.executable, "-m", "pip", "--python", str(venv_python), "install", "--quiet"]
+            argv += [*files, *index.pip_args()]
         _check(runner(argv, project_dir, env), "")
 
 
@@ -305,10 +307,16 @@ def install_project(
             except (OSError, ValueError):
                 pass
         stamp.unlink(missing_ok=True)
+        created = not venv_python.exists() and not spec.path.exists()
         if not venv_python.exists():
             _create(spec, base_python, uv, runner, project_dir)
-        if source is not None:
-            _install(spec, source, uv, index, runner, project_dir)
+        try:
+            if source is not None:
+                _install(spec, source, uv, index, runner, project_dir)
+        except BaseException:
+            if created:  # never leave a half-filled environment the gate would then run with
+                shutil.rmtree(spec.path, ignore_errors=True)
+            raise
         stamp.write_text(json.dumps({"digest": digest}) + "\n")
     except (ConfigError, InstallFailedError) as exc:
         return InstallResult(project=shown, status="failed", detail=str(exc))
@@ -391,7 +399,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-    err = Console(file=sys.stderr)
+    err = Console(file=sys.stderr, soft_wrap=True, highlight=False)
     out = Console(file=sys.stdout, soft_wrap=True, highlight=False)
     index = IndexOptions(
         offline=args.offline,
