@@ -85,9 +85,9 @@ def install_source(project_dir: Path, toolchain: str) -> InstallSource | None:
     if requirements.is_file():
         return InstallSource(kind="requirements", file=requirements)
     if pyproject.is_file():
-        deps = _pep621(pyproject, _toml(pyproject))
-        if deps is not None:
-            return InstallSource(kind="pyproject", file=pyproject, requirements=deps)
+        listed = _pep621(pyproject, _toml(pyproject))
+        if listed is not None:
+            return InstallSource(kind="pyproject", file=pyproject, requirements=listed)
     return None
 
 
