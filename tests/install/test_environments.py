@@ -113,7 +113,9 @@ def test_missing_environment_says_what_to_run(tmp_path: Path, monkeypatch: pytes
         ({"name": "app", "runtime": {"name": "python", "options": ["x"]}}, "must be a mapping"),
     ],
 )
-def test_bad_runtime_sections_name_the_file(tmp_path: Path, settings: dict[str, object], fragment: str) -> None:
+def test_bad_runtime_sections_name_the_file(
+    tmp_path: Path, settings: dict[str, object], fragment: str
+) -> None:
     with pytest.raises(ConfigError) as err:
         environment_spec(tmp_path, settings)
     assert str(err.value).startswith(f"{tmp_path / 'Pulumi.yaml'}: ")

@@ -92,8 +92,12 @@ def test_install_every_project_its_own_environment(
     out = capsys.readouterr().out
     assert code == 0, out
     lines = out.splitlines()
-    assert any(line.startswith("installed") and "network" in line and "requirements.txt" in line for line in lines)
-    assert any(line.startswith("skipped") and "shared: uses the gate's own environment" in line for line in lines)
+    assert any(
+        line.startswith("installed") and "network" in line and "requirements.txt" in line for line in lines
+    )
+    assert any(
+        line.startswith("skipped") and "shared: uses the gate's own environment" in line for line in lines
+    )
     assert lines[-1] == "4 projects: 3 installed, 1 skipped"
 
     network = interpreter(repo / "network")
@@ -114,7 +118,9 @@ def test_install_every_project_its_own_environment(
     assert list((repo / "network" / "venv").glob("lib/python3*/site-packages/acme_net/__pycache__/*.pyc"))
 
 
-def test_rerun_is_up_to_date_and_runs_nothing(repo: Path, wheels: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rerun_is_up_to_date_and_runs_nothing(
+    repo: Path, wheels: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["install", str(repo), "--no-index", "--find-links", str(wheels)]) == 0
     capsys.readouterr()
     assert main(["install", str(repo), "--no-index", "--find-links", str(wheels)]) == 0
@@ -133,9 +139,9 @@ def test_rerun_is_up_to_date_and_runs_nothing(repo: Path, wheels: Path, capsys: 
     (repo / "network" / "requirements.txt").write_text("acme-net==2.1.0\nacme-tags==1.0.0\n")
     result = install_project(repo / "network", index=index, uv=find_uv())
     assert result.status == "installed", result.detail
-    assert imports(repo / "network" / "venv" / "bin" / "python", "import acme_tags; print(acme_tags.STANDARD)") == (
-        "{'team': 'net'}"
-    )
+    assert imports(
+        repo / "network" / "venv" / "bin" / "python", "import acme_tags; print(acme_tags.STANDARD)"
+    ) == ("{'team': 'net'}")
 
 
 def test_a_failing_project_names_the_package_and_the_others_install(
@@ -148,10 +154,15 @@ def test_a_failing_project_names_the_package_and_the_others_install(
     assert code == 2
     failed = [line for line in out.splitlines() if line.startswith("failed")]
     assert len(failed) == 2, out
-    assert failed[0].endswith(
-        f"{repo / 'broken'}: nonexistent-widget: not found in the provided package locations"
-    ) or "broken: nonexistent-widget: not found in the provided package locations" in failed[0]
-    assert "pinned-too-high: acme-net: only acme-net==2.1.0 is available, acme-net>=3 is required" in failed[1]
+    assert (
+        failed[0].endswith(
+            f"{repo / 'broken'}: nonexistent-widget: not found in the provided package locations"
+        )
+        or "broken: nonexistent-widget: not found in the provided package locations" in failed[0]
+    )
+    assert (
+        "pinned-too-high: acme-net: only acme-net==2.1.0 is available, acme-net>=3 is required" in failed[1]
+    )
     assert out.splitlines()[-1] == "6 projects: 3 installed, 1 skipped, 2 failed"
     assert interpreter(repo / "network") is not None
     assert interpreter(repo / "broken") is None  # a new environment that failed is removed again
@@ -183,7 +194,9 @@ def test_pip_fallback_without_uv(repo: Path, wheels: Path) -> None:
     assert imports(python, "import acme_net, acme_tags; print(acme_tags.STANDARD['team'])") == "ops"
     failing = project(repo, "broken", VENV, {"requirements.txt": "nonexistent-widget==1.0\n"})
     result = install_project(failing, index=index, uv=None)
-    assert result.status == "failed" and result.detail.startswith("nonexistent-widget: not found"), result.detail
+    assert result.status == "failed" and result.detail.startswith("nonexistent-widget: not found"), (
+        result.detail
+    )
 
 
 @pytest.fixture
@@ -209,7 +222,15 @@ def test_installed_environment_runs_a_pulumi_program(
         "Bucket('logs', acme_tags.STANDARD)\n"
     )
     code = main(
-        ["install", str(app), "--no-index", "--find-links", str(wheels), "--find-links", str(pulumi_wheelhouse)]
+        [
+            "install",
+            str(app),
+            "--no-index",
+            "--find-links",
+            str(wheels),
+            "--find-links",
+            str(pulumi_wheelhouse),
+        ]
     )
     assert code == 0, capsys.readouterr().out
     python = interpreter(app)

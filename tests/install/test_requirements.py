@@ -94,9 +94,7 @@ def test_poetry_tables_translate_to_pep508(tmp_path: Path) -> None:
 
 
 def test_poetry_lock_pins_registry_packages(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.poetry.dependencies]\npython = "^3.11"\npulumi = "^3"\n'
-    )
+    (tmp_path / "pyproject.toml").write_text('[tool.poetry.dependencies]\npython = "^3.11"\npulumi = "^3"\n')
     (tmp_path / "poetry.lock").write_text(
         '[[package]]\nname = "pulumi"\nversion = "3.120.0"\n\n'
         '[[package]]\nname = "grpcio"\nversion = "1.66.2"\n\n'
@@ -140,7 +138,7 @@ def test_sources_by_toolchain(tmp_path: Path) -> None:
 
 
 def test_poetry_without_pyproject_and_bad_toml(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="toolchain poetry but no pyproject.toml"):
+    with pytest.raises(ConfigError, match=r"toolchain poetry but no pyproject\.toml"):
         install_source(tmp_path, "poetry")
     (tmp_path / "pyproject.toml").write_text("[tool.poetry\n")
     with pytest.raises(ConfigError, match=r"pyproject.toml: invalid TOML"):
@@ -157,7 +155,7 @@ def test_poetry_without_pyproject_and_bad_toml(tmp_path: Path) -> None:
             "nonexistent-widget: not found in the package registry",
         ),
         (
-            "  × No solution found when resolving dependencies:\n  ╰─▶ Because only acme-net==2.1.0 is "
+            "  \u00d7 No solution found when resolving dependencies:\n  ╰─▶ Because only acme-net==2.1.0 is "
             "available and you require acme-net>=3, we can conclude that your requirements are "
             "unsatisfiable.\n",
             "acme-net: only acme-net==2.1.0 is available, acme-net>=3 is required",
