@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -181,6 +182,39 @@ def test_bad_paths_and_projects_are_one_line_errors(
     assert main(["install", str(tmp_path / "repo"), "--no-index", "--find-links", str(wheels)]) == 2
     out = capsys.readouterr().out
     assert "failed" in out and "toolchain 'conda' is not one of pip, uv, poetry" in out
+
+
+def test_uv_project_with_a_lock_installs_exactly_the_lock(
+    tmp_path: Path, wheels: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uv = find_uv()
+    assert uv is not None
+    app = project(
+        tmp_path / "repo",
+        "locked",
+        UV,
+        {
+            "pyproject.toml": (
+                '[project]\nname = "locked"\nversion = "0"\nrequires-python = ">=3.11"\n'
+                'dependencies = ["acme-tags"]\n\n[tool.uv]\npackage = false\n'
+            )
+        },
+    )
+    # Lock at the older acme-tags (the newest is 1.4.0): the install must follow the lock.
+    subprocess.run(
+        [str(uv), "lock", "--no-index", "--find-links", str(wheels), "--resolution", "lowest", "--quiet"],
+        cwd=app,
+        check=True,
+        env={**os.environ, "UV_PYTHON": sys.executable, "UV_PYTHON_DOWNLOADS": "never"},
+    )
+    lock = (app / "uv.lock").read_text()
+    assert 'version = "1.0.0"' in lock
+    assert main(["install", str(app), "--no-index", "--find-links", str(wheels)]) == 0
+    assert "uv.lock into" in capsys.readouterr().out
+    python = interpreter(app)
+    assert python == app / ".venv" / "bin" / "python"
+    assert imports(python, "import acme_tags; print(acme_tags.STANDARD['team'])") == "net"
+    assert (app / "uv.lock").read_text() == lock
 
 
 @pytest.mark.slow
