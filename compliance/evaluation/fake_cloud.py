@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 ACCOUNT = "123456789012"
@@ -252,14 +252,14 @@ def _zone_ids(region: str) -> list[str]:
 class _Lookup:
     """Generates one plausible, well-typed result of invoke `token` (deterministic in token + args)."""
 
-    def __init__(self, token: str, args: Mapping[str, Any], region: str) -> None:
+    def __init__(self, token: str, args: Mapping[str, Any], region: str, fields: Any) -> None:
         from compliance.evaluation.result_types import camel_to_snake
 
         self.token, self.args, self.region = token, args, region
         _, self.module, function = _type_parts(token)
         noun = function[3:] if function.startswith("get") else function
-        fields = {f.wire for f in _fields(token) or ()}
-        self.plural = "ids" in fields and noun.endswith("s") and "id" in fields
+        wires = {f.wire for f in fields}
+        self.plural = "ids" in wires and noun.endswith("s") and "id" in wires
         if self.plural:
             noun = noun.removesuffix("Ids") if noun.endswith("Ids") else noun[:-1]
         self.noun = noun
@@ -291,13 +291,21 @@ class _Lookup:
         if self.module == "kms":
             full = self.hex("id", 32)
             return f"{full[:8]}-{full[8:12]}-{full[12:16]}-{full[16:20]}-{full[20:]}"
-        name = self.args.get("name")
-        return name if isinstance(name, str) and name else f"{self.snake_noun}-{self.hex('id', 7)}"
+        return self.given_name() or f"{self.snake_noun}-{self.hex('id', 7)}"
+
+    def given_name(self) -> str | None:
+        """The name the call asked for: `name`, `bucket` (get_bucket), `functionName`..."""
+        lower = self.noun[:1].lower() + self.noun[1:]
+        for key in ("name", lower, f"{lower}Name"):
+            value = self.args.get(key)
+            if isinstance(value, str) and value:
+                return value
+        return None
 
     def name(self) -> str:
-        name = self.args.get("name")
-        if isinstance(name, str) and name:
-            return name
+        given = self.given_name()
+        if given is not None:
+            return given
         if self.module == "route53":
             return f"zone-{self.hex('name', 6)}.example.com"
         return f"{self.snake_noun}-{self.hex('name', 7)}"
@@ -318,7 +326,7 @@ class _Lookup:
             return self.name()
         if wire in _NAMED_STRINGS:
             return _NAMED_STRINGS[wire]
-        if wire in ("region", "regionName"):
+        if wire in ("region", "regionName") or wire.endswith("Region"):
             return self.region
         if wire in ("accountId", "ownerId", "ownerAccountId", "awsAccountId"):
             return ACCOUNT
@@ -336,7 +344,7 @@ class _Lookup:
             return self.arn(wire[:-3], wire)
         if wire.endswith("Id"):
             stem = wire[:-2]
-            if self.module == "route53" and stem.lower().endswith(_ZONE_STEMS):
+            if stem == "hostedZone" or (self.module == "route53" and stem.lower().endswith(_ZONE_STEMS)):
                 return self.own_id() if self.noun.lower() in _ZONE_STEMS else self.zone_id(wire)
             if stem.lower() in (self.noun.lower(), "image" if self.noun.lower() == "ami" else ""):
                 return self.own_id()
@@ -458,20 +466,22 @@ def coerce(value: Any, spec: Any, depth: int = 0) -> Any:
     return _MISSING
 
 
-def _fields(token: str) -> Any:
+def _fields(token: str, sdk_path: tuple[str, ...] | None = None) -> Any:
     from compliance.evaluation.result_types import result_type
 
-    return result_type(token)
+    return result_type(token, sdk_path)
 
 
-def plausible_result(token: str, args: Mapping[str, Any], region: str) -> dict[str, Any] | None:
+def plausible_result(
+    token: str, args: Mapping[str, Any], region: str, sdk_path: Sequence[str] | None = None
+) -> dict[str, Any] | None:
     """Every field of invoke `token`'s result type with a plausible value: the call's own arguments
     where the type declares them (converted to the declared type), made-up ids, ARNs, names, lists
     otherwise. None when the result type is unknown (its SDK is not installed here)."""
-    fields = _fields(token)
+    fields = _fields(token, tuple(sdk_path) if sdk_path is not None else None)
     if fields is None:
         return None
-    lookup = _Lookup(token, args, region)
+    lookup = _Lookup(token, args, region, fields)
     result: dict[str, Any] = {}
     for field in fields:
         echoed = coerce(args.get(field.wire), field.type)
@@ -511,14 +521,21 @@ class PinSource(typing.Protocol):
     def pinned(self, token: str, args: Mapping[str, Any]) -> Mapping[str, Any] | None: ...
 
 
-def mock_call(token: str, args: dict[str, Any], region: str, pins: PinSource | None = None) -> dict[str, Any]:
+def mock_call(
+    token: str,
+    args: dict[str, Any],
+    region: str,
+    pins: PinSource | None = None,
+    sdk_path: Sequence[str] | None = None,
+) -> dict[str, Any]:
     """The result of provider function `token` called with `args` (wire names) in `region`.
 
     Special cases (caller identity, region, partition, AZs, policy documents) over a plausible value
     for every field of the SDK's result type, then the user's pinned values (gitops-lookups.yaml)
     over both. A function whose result type is unknown here returns only its pins (or nothing): its
-    arguments are never echoed."""
-    result = plausible_result(token, args, region) or {}
+    arguments are never echoed. `sdk_path`: where the program's provider SDKs are (its
+    site-packages); None reads the result types from this interpreter's SDKs."""
+    result = plausible_result(token, args, region, sdk_path) or {}
     special = _special(token, args, region)
     if special is not None:
         result.update(special)

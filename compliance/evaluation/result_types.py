@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib.machinery
 import importlib.util
 import re
 from dataclasses import dataclass
@@ -70,9 +71,13 @@ def camel_to_snake(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def _package_dir(package: str) -> Path | None:
+def _package_dir(package: str, sdk_path: tuple[str, ...] | None) -> Path | None:
+    name = f"pulumi_{package.replace('-', '_')}"
     try:
-        spec = importlib.util.find_spec(f"pulumi_{package.replace('-', '_')}")
+        if sdk_path is None:
+            spec = importlib.util.find_spec(name)
+        else:
+            spec = importlib.machinery.PathFinder.find_spec(name, list(sdk_path))
     except (ImportError, ValueError):
         return None
     if spec is None or not spec.submodule_search_locations:
@@ -80,23 +85,24 @@ def _package_dir(package: str) -> Path | None:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def function_file(token: str) -> tuple[Path, str] | None:
-    """(generated source file, result class name) of invoke `token`, if the SDK is installed."""
+def function_file(token: str, sdk_path: tuple[str, ...] | None = None) -> tuple[Path, str] | None:
+    """(generated source file, result class name) of invoke `token`, if the SDK is installed
+    (in `sdk_path`, e.g. the program's site-packages, else where this interpreter finds it)."""
     pieces = token.split(":")
     if len(pieces) != 3:
         return None
     package, module_path, function = pieces
-    root = _package_dir(package)
+    root = _package_dir(package, sdk_path)
     if root is None or not function:
         return None
     module = module_path.split("/")[0]
-    directory = root if module in ("index", "") else root / camel_to_snake(module).replace("_", "")
-    if not directory.is_dir():
-        directory = root / camel_to_snake(module)
-    source = directory / f"{camel_to_snake(function)}.py"
-    if not source.is_file():
-        return None
-    return source, f"{function[0].upper()}{function[1:]}Result"
+    # `lambda` is `lambda_` in the Python SDK (a keyword); other modules are lower-cased tokens
+    candidates = [root] if module in ("index", "") else [root / m for m in (module.lower(), f"{module}_")]
+    for directory in candidates:
+        source = directory / f"{camel_to_snake(function)}.py"
+        if source.is_file():
+            return source, f"{function[0].upper()}{function[1:]}Result"
+    return None
 
 
 @functools.lru_cache(maxsize=64)
@@ -192,9 +198,12 @@ def _class_fields(source: Path, name: str) -> tuple[Field, ...] | None:
 
 
 @functools.lru_cache(maxsize=512)
-def result_type(token: str) -> tuple[Field, ...] | None:
-    """The fields of invoke `token`'s result type, or None when its SDK or class is not found."""
-    located = function_file(token)
+def result_type(token: str, sdk_path: tuple[str, ...] | None = None) -> tuple[Field, ...] | None:
+    """The fields of invoke `token`'s result type, or None when its SDK or class is not found.
+
+    `sdk_path`: directories to find the provider SDK in (the program's own site-packages, so a
+    program on pulumi-aws 6.x gets 6.x's result types); None: this interpreter's."""
+    located = function_file(token, sdk_path)
     if located is None:
         return None
     return _class_fields(*located)

@@ -6,6 +6,7 @@ import collections.abc
 import importlib
 import re
 import typing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,3 +159,83 @@ def test_source_read_types_match_the_sdk(module: str) -> None:
         assert {f.wire: _source_view(f.type) for f in fields} == expected, token.group(1)
         checked += 1
     assert checked >= 5
+
+
+OLD_SDK_FUNCTION = '''\
+import builtins as _builtins
+import pulumi
+from typing import Any, Mapping, Optional, Sequence
+from . import outputs
+
+@pulumi.output_type
+class GetWidgetResult:
+    """Shaped like a generated result class of an older SDK."""
+    def __init__(__self__, id=None, name=None, port=None, enabled=None, zone_ids=None, rules=None):
+        pulumi.set(__self__, "id", id)
+
+    @_builtins.property
+    @pulumi.getter
+    def id(self) -> _builtins.str:
+        return pulumi.get(self, "id")
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> Optional[str]:
+        return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def port(self) -> int:
+        return pulumi.get(self, "port")
+
+    @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> bool:
+        return pulumi.get(self, "enabled")
+
+    @_builtins.property
+    @pulumi.getter(name="subnetIds")
+    def subnet_ids(self) -> Sequence[str]:
+        return pulumi.get(self, "subnet_ids")
+
+    @_builtins.property
+    @pulumi.getter
+    def rules(self) -> Sequence['outputs.GetWidgetRuleResult']:
+        return pulumi.get(self, "rules")
+
+
+class AwaitableGetWidgetResult(GetWidgetResult):
+    pass
+'''
+
+OLD_SDK_OUTPUTS = """\
+import pulumi
+
+@pulumi.output_type
+class GetWidgetRuleResult(dict):
+    @property
+    @pulumi.getter(name="fromPort")
+    def from_port(self) -> int:
+        return pulumi.get(self, "from_port")
+
+    @property
+    @pulumi.getter
+    def cidrs(self) -> Sequence[str]:
+        return pulumi.get(self, "cidrs")
+"""
+
+
+def test_result_types_come_from_the_programs_own_sdk(tmp_path: Path) -> None:
+    """With `sdk_path` (the program's site-packages), that SDK's result type is used, not the gate's."""
+    module = tmp_path / "pulumi_aws" / "widgets"
+    module.mkdir(parents=True)
+    (tmp_path / "pulumi_aws" / "__init__.py").write_text("raise ImportError('never imported')\n")
+    (module / "get_widget.py").write_text(OLD_SDK_FUNCTION)
+    (module / "outputs.py").write_text(OLD_SDK_OUTPUTS)
+    args = {"name": "front", "rules": [{"fromPort": "443", "cidrs": ["10.0.0.0/8"], "extra": 1}], "bogus": 1}
+    result = mock_call("aws:widgets/getWidget:getWidget", args, REGION, sdk_path=[str(tmp_path)])
+    assert set(result) == {"id", "name", "port", "enabled", "subnetIds", "rules"}
+    assert result["name"] == "front" and result["port"] == 1 and result["enabled"] is True
+    assert result["rules"] == [{"fromPort": 443, "cidrs": ["10.0.0.0/8"]}]
+    assert len(result["subnetIds"]) == 1 and re.fullmatch(rf"subnet-{EC2_ID}", result["subnetIds"][0])
+    assert mock_call("aws:widgets/getWidget:getWidget", {}, REGION) == {}  # not in the gate's SDK
