@@ -140,8 +140,6 @@ def _source_view(spec: Any) -> Any:
 @pytest.mark.parametrize("module", ["pulumi_aws", "pulumi_aws.route53", "pulumi_aws.iam", "pulumi_aws.kms"])
 def test_source_read_types_match_the_sdk(module: str) -> None:
     """The result types read from source equal the SDK's own view (pulumi._types) for every function."""
-    from pathlib import Path
-
     from pulumi import _types
 
     package = importlib.import_module(module)
