@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -243,10 +244,10 @@ def _install(
         _check(runner(argv, project_dir, env), "")
 
 
-def _describe(source: InstallSource | None, spec: EnvironmentSpec, shown: str, installer: str) -> str:
+def _describe(source: InstallSource | None, spec: EnvironmentSpec, installer: str) -> str:
     where = _display(spec.path)
     if source is None:
-        return f"created {where} ({installer}); no requirements.txt or pyproject.toml dependencies to install"
+        return f"environment {where}; no requirements.txt or pyproject.toml dependencies to install"
     what = {
         "requirements": "requirements.txt",
         "pyproject": "pyproject.toml [project].dependencies",
@@ -302,7 +303,7 @@ def install_project(
             try:
                 if json.loads(stamp.read_text()).get("digest") == digest:
                     return InstallResult(
-                        project=shown, status="up-to-date", detail=_describe(source, spec, shown, installer)
+                        project=shown, status="up-to-date", detail=_describe(source, spec, installer)
                     )
             except (OSError, ValueError):
                 pass
@@ -327,7 +328,7 @@ def install_project(
     return InstallResult(
         project=shown,
         status="installed",
-        detail=_describe(source, spec, shown, installer),
+        detail=_describe(source, spec, installer),
         seconds=time.monotonic() - started,
     )
 
@@ -345,6 +346,17 @@ def project_dirs(paths: Sequence[Path]) -> list[Path]:
     return list(found.values())
 
 
+def _environment_key(directory: Path) -> Path:
+    """The environment a project installs into (its own directory when that cannot be read)."""
+    from compliance.discovery import load_project_file
+
+    try:
+        spec = environment_spec(directory, load_project_file(directory))
+    except ConfigError:
+        return directory.resolve()
+    return spec.path.resolve() if spec is not None else directory.resolve()
+
+
 def install_all(
     paths: Sequence[Path],
     *,
@@ -355,11 +367,17 @@ def install_all(
     on_done: Callable[[InstallResult], None] | None = None,
     runner: Runner = run_command,
 ) -> list[InstallResult]:
-    """install_project for every project under `paths`, `jobs` at once; results in discovery order."""
+    """install_project for every project under `paths`, `jobs` at once; results in discovery order.
+
+    Projects sharing one environment (e.g. `virtualenv: ../../.venv`) install one after the other."""
     directories = project_dirs(paths)
+    locks: dict[Path, threading.Lock] = {}
+    for directory in directories:
+        locks.setdefault(_environment_key(directory), threading.Lock())
 
     def one(directory: Path) -> InstallResult:
-        result = install_project(directory, python=python, index=index, uv=uv, runner=runner)
+        with locks[_environment_key(directory)]:
+            result = install_project(directory, python=python, index=index, uv=uv, runner=runner)
         if on_done is not None:
             on_done(result)
         return result

@@ -279,3 +279,18 @@ def test_python_option_must_exist(repo: Path, capsys: pytest.CaptureFixture[str]
     assert main(["install", str(repo), "--python", str(repo / "no-python")]) == 2
     assert "--python" in capsys.readouterr().err
     assert sys.executable  # the default interpreter for new environments
+
+
+def test_projects_sharing_one_environment_install_in_turn(
+    tmp_path: Path, wheels: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = "  name: python\n  options:\n    toolchain: pip\n    virtualenv: ../.venv\n"
+    root = tmp_path / "mono"
+    for name in ("api", "db", "edge"):
+        project(root, name, shared, {"requirements.txt": "acme-net==2.1.0\n"})
+    assert main(["install", str(root), "--no-index", "--find-links", str(wheels), "--jobs", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "3 projects: 1 installed, 2 up-to-date", out
+    for name in ("api", "db", "edge"):
+        assert interpreter(root / name) == root / ".venv" / "bin" / "python"
+    assert imports(root / ".venv" / "bin" / "python", "import acme_net; print(acme_net.VERSION)") == "2.1.0"
