@@ -43,7 +43,7 @@ __all__ = [
     "uv_error_line",
 ]
 
-STAMP = ".gitops-install.json"  # in the environment: digest of what was installed, for re-runs
+STAMP = ".gitops-install.json"  # in the environment: per project, a digest of what was installed
 COMMAND_TIMEOUT = 1800.0
 
 Status = Literal["installed", "up-to-date", "skipped", "failed"]
@@ -188,6 +188,16 @@ def _digest(source: InstallSource | None, python: Path, installer: str, index: I
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
+def _stamped(stamp: Path) -> dict[str, str]:
+    """project directory -> digest of what was installed for it into this environment."""
+    try:
+        data = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        return {}
+    projects = data.get("projects") if isinstance(data, dict) else None
+    return {str(k): str(v) for k, v in projects.items()} if isinstance(projects, dict) else {}
+
+
 def _check(done: subprocess.CompletedProcess[str], what: str) -> None:
     if done.returncode != 0:
         detail = uv_error_line(f"{done.stderr}\n{done.stdout}")
@@ -299,18 +309,16 @@ def install_project(
         digest = _digest(source, base_python, installer, index)
         venv_python = environment_python(spec.path)
         stamp = spec.path / STAMP
-        if venv_python.exists() and stamp.is_file():
-            try:
-                if json.loads(stamp.read_text()).get("digest") == digest:
-                    return InstallResult(
-                        project=shown, status="up-to-date", detail=_describe(source, spec, installer)
-                    )
-            except (OSError, ValueError):
-                pass
-        stamp.unlink(missing_ok=True)
+        key = str(project_dir.resolve())
+        if venv_python.exists() and _stamped(stamp).get(key) == digest:
+            return InstallResult(
+                project=shown, status="up-to-date", detail=_describe(source, spec, installer)
+            )
         created = not venv_python.exists() and not spec.path.exists()
         if not venv_python.exists():
             _create(spec, base_python, uv, runner, project_dir)
+        stamped = {k: v for k, v in _stamped(stamp).items() if k != key} if not created else {}
+        stamp.unlink(missing_ok=True)
         try:
             if source is not None:
                 _install(spec, source, uv, index, runner, project_dir)
@@ -318,7 +326,7 @@ def install_project(
             if created:  # never leave a half-filled environment the gate would then run with
                 shutil.rmtree(spec.path, ignore_errors=True)
             raise
-        stamp.write_text(json.dumps({"digest": digest}) + "\n")
+        stamp.write_text(json.dumps({"projects": {**stamped, key: digest}}, indent=1) + "\n")
     except (ConfigError, InstallFailedError) as exc:
         return InstallResult(project=shown, status="failed", detail=str(exc))
     except subprocess.TimeoutExpired:
