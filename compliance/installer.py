@@ -117,6 +117,7 @@ _NOT_FOUND = re.compile(
 )
 _NO_VERSION = re.compile(r"Because there (?:is no version|are no versions) of (\S+?)(?:[<>=!~][^ ,]*)?[ ,]")
 _ONLY = re.compile(r"Because (?:only )?(\S+?)([<>=!~][^ ]*)? (?:is|are) available and you require (\S+?),")
+_DEPENDS = re.compile(r"Because (?:all versions of |only )?(\S+?)(?:[<>=!~][^ ]*)? (?:depends?) on (\S+?) ")
 _FAILED = re.compile(r"Failed to (?:build|download|fetch|prepare|install|read|parse|resolve)[^`]*`([^`]+)`")
 
 
@@ -127,7 +128,13 @@ def _name_of(requirement: str) -> str:
 def uv_error_line(output: str) -> str:
     """uv's (or pip's) multi-line error as one line: `PACKAGE: why`, else its first error line."""
     lines = [line for line in output.splitlines() if line.strip()]
-    messages = [_PREFIX.sub("", line).strip() for line in lines if _PREFIX.match(line)]
+    messages: list[str] = []
+    for line in lines:
+        if _PREFIX.match(line):
+            messages.append(_PREFIX.sub("", line).strip())
+        elif messages and line[:1].isspace():  # a message continued on the next line
+            messages[-1] += " " + line.strip()
+
     if not messages:
         errors = [line.strip() for line in lines if line.strip().startswith("ERROR:")]  # pip
         messages = errors or [line.strip() for line in lines[-1:]]
@@ -140,6 +147,10 @@ def uv_error_line(output: str) -> str:
         name = _name_of(match.group(1))
         available = f"{match.group(1)}{match.group(2) or ''}"
         return f"{name}: only {available} is available, {match.group(3)} is required"
+    if match := _DEPENDS.search(text):
+        conflict = re.search(r"because you require (\S+?),", text[match.end() :])
+        other = f", but {conflict.group(1)} is required" if conflict else ", which conflicts"
+        return f"{_name_of(match.group(1))}: requires {match.group(2)}{other}"
     if match := _FAILED.search(text):
         name = _name_of(match.group(1).split("==")[0])
         reason = messages[-1] if len(messages) > 1 else messages[0]

@@ -170,6 +170,13 @@ def test_poetry_without_pyproject_and_bad_toml(tmp_path: Path) -> None:
             "ERROR: No matching distribution found for nope==1\n",
             "nope: not found (pip: no matching distribution)",
         ),
+        (
+            "error: No solution found when resolving dependencies\n  cause: Because all versions of "
+            "acme-net depend on acme-tags>=1 and you require acme-net, we can conclude that you require "
+            "acme-tags>=1.\n         And because you require acme-tags<1, we can conclude that your "
+            "requirements are unsatisfiable.\n",
+            "acme-net: requires acme-tags>=1, but acme-tags<1 is required",
+        ),
         ("error: something else entirely\n", "something else entirely"),
     ],
 )
