@@ -13,6 +13,7 @@ function and args match a call wins; its result fields replace the made-up ones,
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -62,7 +63,7 @@ def function_token(name: str) -> str:
         raise ValueError(name)
     package, *modules = name.split(".")[:-1]
     function = _camel(match.group(2))
-    module = modules[0] if modules else "index"
+    module = modules[0].rstrip("_") if modules else "index"  # aws.lambda_.get_function -> lambda
     if len(modules) > 1:
         raise ValueError(name)
     return f"{package}:{module}/{function}:{function}"
@@ -76,6 +77,7 @@ def function_name(token: str) -> str:
     if len(pieces) != 3:
         return token
     module = pieces[1].split("/")[0]
+    module = f"{module}_" if keyword.iskeyword(module) else module  # the SDK's `lambda_`
     prefix = pieces[0] if module in ("index", "") else f"{pieces[0]}.{module}"
     return f"{prefix}.{camel_to_snake(pieces[2])}"
 

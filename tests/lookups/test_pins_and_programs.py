@@ -38,6 +38,8 @@ def test_function_names_and_tokens() -> None:
     assert (
         function_name("aws:index/getAvailabilityZones:getAvailabilityZones") == "aws.get_availability_zones"
     )
+    assert function_token("aws.lambda_.get_function") == "aws:lambda/getFunction:getFunction"
+    assert function_name("aws:lambda/getFunction:getFunction") == "aws.lambda_.get_function"
     with pytest.raises(ValueError):
         function_token("ec2 get ami")
 
