@@ -50,6 +50,8 @@ def _options(project_dir: Path, settings: Mapping[str, Any]) -> tuple[str, Mappi
     """(runtime name, runtime options) of a Pulumi.yaml mapping."""
     runtime = settings.get("runtime")
     where = project_dir / "Pulumi.yaml"
+    if runtime is None:  # Pulumi requires one; the gate then runs it with its own interpreter
+        return "", {}
     if isinstance(runtime, str):
         return runtime, {}
     if not isinstance(runtime, Mapping):

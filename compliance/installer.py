@@ -310,7 +310,7 @@ def install_project(
             runtime = settings.get("runtime")
             name = runtime.get("name") if isinstance(runtime, dict) else runtime
             detail = (
-                f"not a Python project (runtime {name})"
+                f"not a Python project (runtime {name or 'not named'})"
                 if name != "python"
                 else "uses the gate's own environment (Pulumi.yaml names no virtualenv or toolchain)"
             )

@@ -122,6 +122,7 @@ def test_bad_runtime_sections_name_the_file(
     assert fragment in str(err.value)
 
 
-def test_other_runtimes_name_no_python_environment(tmp_path: Path) -> None:
+def test_other_or_missing_runtimes_name_no_python_environment(tmp_path: Path) -> None:
+    assert environment_spec(tmp_path, {"name": "web"}) is None
     assert environment_spec(tmp_path, {"name": "web", "runtime": "nodejs"}) is None
     assert environment_spec(tmp_path, {"name": "web", "runtime": {"name": "yaml"}}) is None
