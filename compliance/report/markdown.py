@@ -7,18 +7,26 @@ from dataclasses import dataclass, field
 
 from compliance.model import Finding, Report, StackReport
 from compliance.report.common import (
+    DEFAULTS_NOTE,
+    MARKDOWN,
     MARKER,
     MAX_MARKDOWN_CHARS,
+    confinement_words,
+    expired_lines,
+    expired_waivers,
     iter_findings,
+    plural,
     policies_of,
     repo_path,
     stack_counts,
+    uses_default_policies,
     verdict,
     waiver_field,
-    waivers_of,
     warning_lines,
 )
-from compliance.report.escape import cell, code, safe_url
+from compliance.report.escape import cap_text, code, link_target, safe_url, text
+
+__all__ = ["render_markdown"]
 
 
 @dataclass
@@ -40,9 +48,9 @@ def _location(stack: StackReport, finding: Finding, link_base: str | None) -> st
     path = repo_path(stack, finding.file)
     line = finding.line or 1
     label = f"{path}:{line}"
-    if link_base and not path.startswith("/"):
+    if link_base and safe_url(link_base) and not path.startswith("/"):
         base = link_base if link_base.endswith("/") else link_base + "/"
-        return f"[{cell(label)}]({base}{path}#L{line})"
+        return f"[{text(label)}]({base}{link_target(path)}#L{line})"
     return code(label)
 
 
@@ -57,25 +65,33 @@ _VERDICT_LINE = {
 
 def _verdict_detail(report: Report) -> str:
     s = report.summary
+    expired = len(expired_waivers(report))
     if not report.stacks:
-        expired = len(waivers_of(report).get("expired") or [])
-        return "no stack is affected by this change" + (f", {expired} expired waivers" if expired else "")
+        return "no stack is affected by this change" + (
+            f"; {plural(expired, 'expired waiver')} must be renewed or removed" if expired else ""
+        )
     n_stacks = s.get("stacks", len(report.stacks))
-    parts = [f"{n_stacks} stack{'s' if n_stacks != 1 else ''}"]
+    parts = [plural(int(n_stacks), "stack")]
     errors = sum(1 for st in report.stacks if st.error)
     failed = sum(1 for _, f in iter_findings(report) if f.result == "failed" and f.level == "mandatory")
     advisory = sum(1 for _, f in iter_findings(report) if f.result == "failed" and f.level == "advisory")
     if errors:
         parts.append(f"{errors} with an evaluation error")
-    parts.append(f"{failed} mandatory finding{'s' if failed != 1 else ''} failed")
+    if failed or not expired:
+        parts.append(f"{plural(failed, 'mandatory finding')} failed")
     if advisory:
         parts.append(f"{advisory} advisory")
     waived = sum(1 for _, f in iter_findings(report) if f.result == "waived")
     if waived:
         parts.append(f"{waived} waived")
-    expired = len(waivers_of(report).get("expired") or [])
+    unchecked = sum(len(st.unchecked) for st in report.stacks)
+    if unchecked:
+        parts.append(f"{unchecked} not checked")
+    if expired and not failed:
+        # the expired waiver is the whole reason for the failure: say so first, not "0 failed"
+        return f"{plural(expired, 'expired waiver')} must be renewed or removed ({', '.join(parts)})"
     if expired:
-        parts.append(f"{expired} expired waiver{'s' if expired != 1 else ''}")
+        parts.append(plural(expired, "expired waiver"))
     return ", ".join(parts)
 
 
@@ -83,7 +99,10 @@ def _stack_errors_section(report: Report) -> _Section | None:
     errored = [s for s in report.stacks if s.error]
     if not errored:
         return None
-    rows = [f"> **{cell(s.project)}** ({code(s.path)}, {cell(s.env)}): {code(s.error)}" for s in errored]
+    rows = [
+        f"> - **{text(s.project)}** ({code(s.path)}, {text(s.env)}): {code(cap_text(s.error or ''))}"
+        for s in errored
+    ]
     return _Section(
         head="> [!CAUTION]\n> **Stack evaluation errors**\n>\n", rows=rows, tail="\n", what="errors"
     )
@@ -108,7 +127,7 @@ def _stacks_section(report: Report) -> _Section | None:
         else:
             status = "✅ ok"
         rows.append(
-            f"| {cell(s.project)} | {cell(s.env)} | {code(s.path)} | {s.resources} | {c['failed']} "
+            f"| {text(s.project)} | {text(s.env)} | {code(s.path)} | {s.resources} | {c['failed']} "
             f"| {c['advisory_failed']} | {c['waived']} | {c['passed']} | {status} |"
         )
     return _Section(head=head, rows=rows, tail="\n", what="stacks")
@@ -125,10 +144,10 @@ def _failed_section(report: Report, link_base: str | None) -> _Section | None:
     )
     rows = []
     for s, f in failed:
-        check = f"[{cell(f.check_id)}]({f.guideline})" if safe_url(f.guideline) else code(f.check_id)
+        check = f"[{text(f.check_id)}]({f.guideline})" if safe_url(f.guideline) else code(f.check_id)
         rows.append(
-            f"| {_LEVEL_BADGE.get(f.level, f.level)} | {check} | {code(f.resource)}<br>{cell(f.type)} "
-            f"| {cell(s.project)}/{cell(s.env)} | {_location(s, f, link_base)} | {cell(f.title)} |"
+            f"| {_LEVEL_BADGE.get(f.level, f.level)} | {check} | {code(f.resource)}<br>{text(f.type)} "
+            f"| {text(s.project)}/{text(s.env)} | {_location(s, f, link_base)} | {text(f.title)} |"
         )
     return _Section(head=head, rows=rows, tail="\n", what="failed findings")
 
@@ -147,14 +166,41 @@ def _waived_section(report: Report, link_base: str | None) -> _Section | None:
         owner = waiver_field(f.waiver, "owner")
         expires = waiver_field(f.waiver, "expires", "expiry")
         rows.append(
-            f"| {code(f.check_id)} | {code(f.resource)} | {cell(s.project)}/{cell(s.env)} "
-            f"| {_location(s, f, link_base)} | {cell(reason)} | {cell(owner)} | {cell(expires)} |"
+            f"| {code(f.check_id)} | {code(f.resource)} | {text(s.project)}/{text(s.env)} "
+            f"| {_location(s, f, link_base)} | {text(reason)} | {text(owner)} | {text(expires)} |"
         )
     return _Section(head=head, rows=rows, tail="\n", what="waived findings")
 
 
+def _expired_section(report: Report) -> _Section | None:
+    lines = expired_lines(report, MARKDOWN)
+    if not lines:
+        return None
+    return _Section(
+        head="> [!CAUTION]\n> **Expired waivers** (the gate fails)\n>\n",
+        rows=[f"> - {line}" for line in lines],
+        tail="\n",
+        what="expired waivers",
+    )
+
+
+def _unchecked_section(report: Report) -> _Section | None:
+    rows = [
+        f"| {text(s.project)}/{text(s.env)} | {code(u.resource)} | {text(u.type)} | {text(u.reason)} |"
+        for s in report.stacks
+        for u in s.unchecked
+    ]
+    if not rows:
+        return None
+    head = (
+        f"<details><summary>Not checked ({len(rows)}): resources the gate counted but could not check"
+        "</summary>\n\n| Stack | Resource | Type | Reason |\n| --- | --- | --- | --- |\n"
+    )
+    return _Section(head=head, rows=rows, tail="\n\n</details>\n", what="resources not checked")
+
+
 def _warnings_section(report: Report) -> _Section | None:
-    lines = warning_lines(report, markdown=True)
+    lines = warning_lines(report, MARKDOWN)
     if not lines:
         return None
     return _Section(
@@ -174,7 +220,7 @@ def _count(value: object) -> str:
 def _frameworks_section(report: Report) -> _Section | None:
     """Per framework: controls passing/failing/waived (lists or counts) and the failing control ids."""
     frameworks = report.summary.get("frameworks")
-    if not isinstance(frameworks, dict) or not frameworks:
+    if not isinstance(frameworks, dict) or not frameworks or uses_default_policies(report):
         return None
     head = (
         "### Frameworks\n\n| Framework | Controls passing | Failing | Waived | Failing controls |\n"
@@ -184,7 +230,7 @@ def _frameworks_section(report: Report) -> _Section | None:
     for key, data in sorted(frameworks.items()):
         info = data if isinstance(data, dict) else {}
         title = str(info.get("title") or key)
-        name = f"{cell(title)} ({code(key)})" if title != key else cell(key)
+        name = f"{text(title)} ({code(key)})" if title != key else text(key)
         passing = info.get("passing", info.get("passed"))
         failing = info.get("failing", info.get("failed"))
         waived = info.get("waived")
@@ -205,7 +251,7 @@ def _passed_section(report: Report) -> _Section | None:
         return None
     total = sum(len(v) for v in by_check.values())
     rows = [
-        f"- {code(check_id)} {cell(title)}: {', '.join(cell(r) for r in sorted(resources))}"
+        f"- {code(check_id)} {text(title)}: {', '.join(text(r) for r in sorted(resources))}"
         for (check_id, title), resources in sorted(by_check.items())
     ]
     head = f"<details><summary>Passed checks ({total})</summary>\n\n"
@@ -216,10 +262,23 @@ def _context_line(report: Report) -> str:
     envs = sorted({s.env for s in report.stacks})
     parts = [f"env {', '.join(code(e) for e in envs)}"] if envs else []
     policies = policies_of(report)
-    if policies.get("source"):
+    if uses_default_policies(report):
+        parts.append(f"no {code('policies/')} directory: {text(DEFAULTS_NOTE)}")
+    elif policies.get("source"):
         parts.append(f"policies from {code(policies['source'])}")
     if report.summary.get("changed_since"):
         parts.append(f"stacks changed since {code(report.summary['changed_since'])}")
+    confined: dict[str, list[str]] = {}
+    for s in report.stacks:
+        if confinement_words(s):
+            confined.setdefault(confinement_words(s), []).append(s.project)
+    if len(confined) == 1:
+        parts.append(f"programs {text(next(iter(confined)))}")
+    elif confined:
+        parts.append(
+            "programs "
+            + "; ".join(f"{text(words)}: {', '.join(text(p) for p in ps)}" for words, ps in confined.items())
+        )
     return ("<sub>" + " · ".join(parts) + "</sub>\n") if parts else ""
 
 
@@ -251,18 +310,20 @@ def render_markdown(
     `link_base` (e.g. `https://github.com/o/r/blob/<sha>/`) turns `file:line` into links. The text
     starts with the hidden sticky-comment MARKER and never exceeds `max_chars`.
     """
-    envs = sorted({s.env for s in report.stacks})
+    envs = sorted({text(s.env) for s in report.stacks})
     head = f"{MARKER}\n## gitops check{' (' + ', '.join(envs) + ')' if envs else ''}\n\n"
     head += _VERDICT_LINE[verdict(report)].format(detail=_verdict_detail(report)) + "\n\n"
     head += _context_line(report)
     candidates = [
         _Section(head=head),
         _stack_errors_section(report),
+        _expired_section(report),
         _stacks_section(report),
         _failed_section(report, link_base),
         _warnings_section(report),
         _waived_section(report, link_base),
         _frameworks_section(report),
+        _unchecked_section(report),
         _passed_section(report),
     ]
     return _fit([s for s in candidates if s is not None], max_chars)

@@ -5,7 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from compliance.model import Finding, Report, StackReport
-from compliance.report.common import TOOL_NAME, fingerprint, iter_findings, repo_path, waiver_field
+from compliance.report.common import (
+    PLAIN,
+    TOOL_NAME,
+    fingerprint,
+    iter_findings,
+    package_version,
+    remote_component_lines,
+    repo_path,
+    waiver_field,
+)
+from compliance.report.escape import cap_text
+
+__all__ = ["SARIF_SCHEMA", "render_sarif"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -104,14 +116,19 @@ def render_sarif(report: Report) -> dict[str, Any]:
         rules.setdefault(finding.check_id, _sarif_rule(finding))
     index = {rule_id: i for i, rule_id in enumerate(rules)}
     results = [_sarif_result(s, f, index[f.check_id]) for s, f in selected]
-    notifications = [
+    notifications: list[dict[str, Any]] = [
         {
             "level": "error",
-            "message": {"text": f"{s.project} ({s.path}, {s.env}): {s.error}"},
+            "message": {"text": f"{s.project} ({s.path}, {s.env}): {cap_text(s.error)}"},
             "descriptor": {"id": "evaluation-error"},
         }
         for s in report.stacks
         if s.error
+    ]
+    failed_to_run = bool(notifications)
+    notifications += [
+        {"level": "warning", "message": {"text": line}, "descriptor": {"id": "unexpanded-remote-component"}}
+        for line in remote_component_lines(report, PLAIN)
     ]
     # No automationDetails: upload-sarif's `category` (one per env) fills it, and it only does so
     # when the run has none.
@@ -119,13 +136,21 @@ def render_sarif(report: Report) -> dict[str, Any]:
         "tool": {
             "driver": {
                 "name": TOOL_NAME,
+                "version": package_version(),
+                "semanticVersion": package_version(),
                 "informationUri": "https://www.checkov.io/",
                 "rules": list(rules.values()),
             }
         },
         "invocations": [
-            {"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}
+            {"executionSuccessful": not failed_to_run, "toolExecutionNotifications": notifications}
         ],
         "results": results,
     }
+    unchecked = [
+        {"project": s.project, "env": s.env, **u.model_dump()} for s in report.stacks for u in s.unchecked
+    ]
+    if unchecked:
+        # resources counted but not checked: no line to point at, so a run property, not a result
+        run["properties"] = {"unchecked": unchecked}
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}

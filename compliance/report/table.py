@@ -1,66 +1,160 @@
-"""`--format table` (the default): per-stack counts, failed findings and the verdict, with rich."""
+"""`--format table` (the default): per-stack counts, findings to act on, and the verdict, with rich.
+
+Failed and waived findings are a table when it fits the console's width, and one block per
+finding when it does not (a CI log is 80 columns and no terminal): the level on the left, then
+check and resource, location, title, and for a waived finding its owner, expiry and reason.
+"""
 
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from compliance.model import Report
-from compliance.report.common import repo_path, stack_counts, verdict, warning_lines
+from compliance.model import Finding, Report, StackReport
+from compliance.report.common import (
+    DEFAULTS_NOTE,
+    PLAIN,
+    confinement_words,
+    expired_lines,
+    repo_path,
+    stack_counts,
+    uses_default_policies,
+    verdict,
+    verdict_counts,
+    verdict_headline,
+    waiver_field,
+    warning_lines,
+)
+from compliance.report.escape import cap_text
 
-_LEVEL_STYLE = {"mandatory": "bold red", "advisory": "yellow", "disabled": "dim"}
-_VERDICT_TEXT = {
-    "error": ("evaluation error: not applied", "bold red"),
-    "failed": ("failed: mandatory findings", "bold red"),
-    "warning": ("passed with warnings", "yellow"),
-    "passed": ("passed", "bold green"),
-}
+__all__ = ["render_table"]
+
+_LEVEL_STYLE = {"mandatory": "bold red", "advisory": "yellow", "disabled": "dim", "waived": "cyan"}
+_VERDICT_STYLE = {"error": "bold red", "failed": "bold red", "warning": "yellow", "passed": "bold green"}
+_COLUMNS = ("Level", "Check", "Resource", "Type", "Location", "Title")
+_INDENT = 2
+
+
+def _label(finding: Finding) -> str:
+    return "waived" if finding.result == "waived" else finding.level
+
+
+def _location(stack: StackReport, finding: Finding) -> str:
+    return f"{PLAIN.text(repo_path(stack, finding.file))}:{finding.line or 1}"
+
+
+def _waiver_note(finding: Finding) -> str:
+    owner = waiver_field(finding.waiver, "owner") or "?"
+    expires = waiver_field(finding.waiver, "expires", "expiry") or "?"
+    reason = waiver_field(finding.waiver, "reason", "justification")
+    return f"waived by {PLAIN.text(owner)} until {PLAIN.text(expires)}" + (
+        f": {PLAIN.text(reason)}" if reason else ""
+    )
+
+
+def _row(stack: StackReport, f: Finding) -> list[str]:
+    return [
+        _label(f),
+        PLAIN.text(f.check_id),
+        PLAIN.text(f.resource),
+        PLAIN.text(f.type),
+        _location(stack, f),
+        PLAIN.text(f.title),
+    ]
+
+
+def _as_table(stack: StackReport, findings: list[Finding]) -> Table:
+    table = Table(show_header=True, header_style="bold", expand=False)
+    for column in _COLUMNS:
+        table.add_column(column, overflow="fold", no_wrap=column in ("Level", "Check", "Location"))
+    for f in findings:
+        level, *cells = _row(stack, f)
+        title = cells[-1] + (f"\n{_waiver_note(f)}" if f.result == "waived" else "")
+        table.add_row(Text(level, style=_LEVEL_STYLE.get(level, "")), *cells[:-1], title)
+    return table
+
+
+def _natural_width(stack: StackReport, findings: list[Finding]) -> int:
+    """The table's width with no cell wrapped (borders and padding included)."""
+    widths = [len(c) for c in _COLUMNS]
+    for f in findings:
+        widths = [max(w, len(cell)) for w, cell in zip(widths, _row(stack, f), strict=True)]
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def _as_blocks(stack: StackReport, findings: list[Finding]) -> RenderableType:
+    grid = Table.grid(padding=(0, 2, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for f in findings:
+        level, check, resource, type_, location, title = _row(stack, f)
+        body = Text.assemble((check, "bold"), "  ", resource, (f" ({type_})", "dim"))
+        body.append(f"\n{location}\n{title}")
+        if f.result == "waived":
+            body.append(f"\n{_waiver_note(f)}", style="cyan")
+        grid.add_row(Text(level, style=_LEVEL_STYLE.get(level, "")), body)
+    return Padding(grid, (0, 0, 0, _INDENT), expand=False)
+
+
+def _stack_line(stack: StackReport) -> Text:
+    c = stack_counts(stack)
+    line = Text.assemble(
+        (PLAIN.text(stack.project), "bold"),
+        f" ({PLAIN.text(stack.env)}, {PLAIN.text(stack.path)}): {stack.resources} resources, ",
+        (f"{c['failed']} failed", "red" if c["failed"] else ""),
+        ", ",
+        (f"{c['advisory_failed']} advisory", "yellow" if c["advisory_failed"] else ""),
+        f", {c['waived']} waived, {c['passed']} passed",
+    )
+    if stack.unchecked:
+        line.append(f", {len(stack.unchecked)} not checked", style="yellow")
+    confinement = confinement_words(stack)
+    if confinement:
+        line.append(f"; {PLAIN.text(confinement)}", style="dim" if stack.confinement == "bubblewrap" else "")
+    return line
+
+
+def _unchecked(stack: StackReport) -> RenderableType:
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(f"not checked ({len(stack.unchecked)}):", style="yellow"))
+    for item in stack.unchecked:
+        grid.add_row(
+            Text(f"  {PLAIN.text(item.resource)} ({PLAIN.text(item.type)}): {PLAIN.text(item.reason)}")
+        )
+    return Padding(grid, (0, 0, 0, _INDENT), expand=False)
 
 
 def render_table(report: Report, console: Console) -> None:
-    """Per stack: counts and a table of failed findings with their level; then the verdict."""
+    """Per stack: counts, failed and waived findings, resources not checked; then warnings and the verdict."""
+    if uses_default_policies(report):
+        console.print(Text(f"policies: no policies/ directory; {DEFAULTS_NOTE}", style="dim"))
     for stack in report.stacks:
-        c = stack_counts(stack)
-        console.print(
-            Text.assemble(
-                (f"{stack.project}", "bold"),
-                f" ({stack.env}, {stack.path}): {stack.resources} resources, ",
-                (f"{c['failed']} failed", "red" if c["failed"] else ""),
-                ", ",
-                (f"{c['advisory_failed']} advisory", "yellow" if c["advisory_failed"] else ""),
-                f", {c['waived']} waived, {c['passed']} passed",
-            )
-        )
+        console.print(_stack_line(stack))
         if stack.error:
-            console.print(Text(f"  evaluation error: {stack.error}", style="bold red"))
-        failed = [f for f in stack.findings if f.result == "failed"]
-        if not failed:
-            continue
-        table = Table(show_header=True, header_style="bold", expand=False)
-        for column in ("Level", "Check", "Resource", "Type", "Location", "Title"):
-            keep_whole = column in ("Level", "Check", "Location")  # never split a path:line
-            table.add_column(column, overflow="fold", no_wrap=keep_whole)
-        for f in sorted(failed, key=lambda f: (f.level != "mandatory", f.check_id, f.resource)):
-            table.add_row(
-                Text(f.level, style=_LEVEL_STYLE.get(f.level, "")),
-                f.check_id,
-                f.resource,
-                f.type,
-                f"{repo_path(stack, f.file)}:{f.line or 1}",
-                f.title,
+            error = PLAIN.text(cap_text(stack.error))
+            console.print(
+                Padding(
+                    Text(f"evaluation error: {error}", style="bold red"), (0, 0, 0, _INDENT), expand=False
+                )
             )
-        console.print(table)
-    for warning in warning_lines(report, markdown=False):
+        shown = [f for f in stack.findings if f.result in ("failed", "waived")]
+        shown.sort(key=lambda f: (f.result == "waived", f.level != "mandatory", f.check_id, f.resource))
+        if shown:
+            fits = _natural_width(stack, shown) + _INDENT <= console.width
+            console.print(_as_table(stack, shown) if fits else _as_blocks(stack, shown))
+        if stack.unchecked:
+            console.print(_unchecked(stack))
+    for line in expired_lines(report, PLAIN):
+        console.print(Text(line, style="bold red"))
+    for warning in warning_lines(report, PLAIN):
         console.print(Text(f"warning: {warning}", style="yellow"))
-    text, style = _VERDICT_TEXT[verdict(report)]
-    s = report.summary
     console.print(
         Text.assemble(
             ("verdict: ", "bold"),
-            (text, style),
-            f" ({s.get('stacks', len(report.stacks))} stacks, {s.get('failed', 0)} failed, "
-            f"{s.get('advisory_failed', 0)} advisory, {s.get('waived', 0)} waived, "
-            f"{s.get('passed', 0)} passed, {s.get('errors', 0)} errors)",
+            (verdict_headline(report), _VERDICT_STYLE[verdict(report)]),
+            f" ({verdict_counts(report)})",
         )
     )
