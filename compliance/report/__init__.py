@@ -17,6 +17,7 @@ from compliance.report.common import (
     fingerprint,
     repo_path,
     verdict,
+    verdict_line,
 )
 from compliance.report.json import render_json
 from compliance.report.junit import render_junit
@@ -39,4 +40,5 @@ __all__ = [
     "render_table",
     "repo_path",
     "verdict",
+    "verdict_line",
 ]
