@@ -263,7 +263,7 @@ def _context_line(report: Report) -> str:
     parts = [f"env {', '.join(code(e) for e in envs)}"] if envs else []
     policies = policies_of(report)
     if uses_default_policies(report):
-        parts.append(f"no {code('policies/')} directory: {text(DEFAULTS_NOTE)}")
+        parts.append(f"no {code('policies/')} directory: {DEFAULTS_NOTE}")
     elif policies.get("source"):
         parts.append(f"policies from {code(policies['source'])}")
     if report.summary.get("changed_since"):
