@@ -7,8 +7,9 @@ check and resource, location, title, and for a waived finding its owner, expiry 
 
 from __future__ import annotations
 
-from rich.console import Console, RenderableType
-from rich.padding import Padding
+import textwrap
+
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -84,18 +85,43 @@ def _natural_width(stack: StackReport, findings: list[Finding]) -> int:
     return sum(widths) + 3 * len(widths) + 1
 
 
-def _as_blocks(stack: StackReport, findings: list[Finding]) -> RenderableType:
-    grid = Table.grid(padding=(0, 2, 0, 0))
-    grid.add_column(no_wrap=True)
-    grid.add_column(overflow="fold")
+def _indented(text: str, indent: int, width: int) -> list[str]:
+    """`text` wrapped to `width` columns with every line indented (no padding after the text)."""
+    room = max(width - indent, 20)
+    pieces = textwrap.wrap(text, room, break_on_hyphens=False) or [""]
+    return [" " * indent + piece for piece in pieces]
+
+
+def _as_blocks(stack: StackReport, findings: list[Finding], width: int) -> Text:
+    """One block per finding: the level, then check and resource; under them the rest."""
+    label_width = max(len(_label(f)) for f in findings)
+    body_indent = _INDENT + label_width + 2
+    out = Text()
     for f in findings:
         level, check, resource, type_, location, title = _row(stack, f)
-        body = Text.assemble((check, "bold"), "  ", resource, (f" ({type_})", "dim"))
-        body.append(f"\n{location}\n{title}")
+        head = Text.assemble(
+            " " * _INDENT,
+            (level.ljust(label_width), _LEVEL_STYLE.get(level, "")),
+            "  ",
+            (check, "bold"),
+            "  ",
+            resource,
+        )
+        lines = [location, title]
+        if head.cell_len + len(type_) + 3 <= width:
+            head.append(f" ({type_})", style="dim")
+        else:
+            lines.insert(0, f"({type_})")
+        out.append_text(head)
+        for line in lines:
+            for piece in _indented(line, body_indent, width):
+                out.append("\n" + piece)
         if f.result == "waived":
-            body.append(f"\n{_waiver_note(f)}", style="cyan")
-        grid.add_row(Text(level, style=_LEVEL_STYLE.get(level, "")), body)
-    return Padding(grid, (0, 0, 0, _INDENT), expand=False)
+            for piece in _indented(_waiver_note(f), body_indent, width):
+                out.append("\n" + piece, style="cyan")
+        out.append("\n")
+    out.rstrip()
+    return out
 
 
 def _stack_line(stack: StackReport) -> Text:
@@ -116,37 +142,33 @@ def _stack_line(stack: StackReport) -> Text:
     return line
 
 
-def _unchecked(stack: StackReport) -> RenderableType:
-    grid = Table.grid(padding=(0, 1, 0, 0))
-    grid.add_column(overflow="fold")
-    grid.add_row(Text(f"not checked ({len(stack.unchecked)}):", style="yellow"))
+def _unchecked(stack: StackReport, width: int) -> Text:
+    out = Text(" " * _INDENT + f"not checked ({len(stack.unchecked)}):", style="yellow")
     for item in stack.unchecked:
-        grid.add_row(
-            Text(f"  {PLAIN.text(item.resource)} ({PLAIN.text(item.type)}): {PLAIN.text(item.reason)}")
-        )
-    return Padding(grid, (0, 0, 0, _INDENT), expand=False)
+        line = f"{PLAIN.text(item.resource)} ({PLAIN.text(item.type)}): {PLAIN.text(item.reason)}"
+        for piece in _indented(line, 2 * _INDENT, width):
+            out.append("\n" + piece)
+    return out
 
 
 def render_table(report: Report, console: Console) -> None:
     """Per stack: counts, failed and waived findings, resources not checked; then warnings and the verdict."""
     if uses_default_policies(report):
         console.print(Text(f"policies: no policies/ directory; {DEFAULTS_NOTE}", style="dim"))
+    width = console.width
     for stack in report.stacks:
         console.print(_stack_line(stack))
         if stack.error:
             error = PLAIN.text(cap_text(stack.error))
-            console.print(
-                Padding(
-                    Text(f"evaluation error: {error}", style="bold red"), (0, 0, 0, _INDENT), expand=False
-                )
-            )
+            lines = _indented(f"evaluation error: {error}", _INDENT, width)
+            console.print(Text("\n".join(lines), style="bold red"))
         shown = [f for f in stack.findings if f.result in ("failed", "waived")]
         shown.sort(key=lambda f: (f.result == "waived", f.level != "mandatory", f.check_id, f.resource))
         if shown:
-            fits = _natural_width(stack, shown) + _INDENT <= console.width
-            console.print(_as_table(stack, shown) if fits else _as_blocks(stack, shown))
+            fits = _natural_width(stack, shown) <= width
+            console.print(_as_table(stack, shown) if fits else _as_blocks(stack, shown, width))
         if stack.unchecked:
-            console.print(_unchecked(stack))
+            console.print(_unchecked(stack, width))
     for line in expired_lines(report, PLAIN):
         console.print(Text(line, style="bold red"))
     for warning in warning_lines(report, PLAIN):

@@ -207,6 +207,7 @@ def test_table_at_80_columns_is_one_block_per_finding() -> None:
     out = table(ci_report(), 80)
     lines = out.splitlines()
     assert all(len(line) <= 80 for line in lines)
+    assert all(line == line.rstrip() for line in lines)  # no padding to the width in a CI log
     # type and title are whole, not one word per line
     assert any("CKV_AWS_117  orders-api (aws:lambda/function:Function)" in line for line in lines)
     assert any(line.strip() == "Ensure that AWS Lambda function is configured inside a VPC" for line in lines)
