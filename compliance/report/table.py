@@ -92,6 +92,18 @@ def _indented(text: str, indent: int, width: int) -> list[str]:
     return [" " * indent + piece for piece in pieces]
 
 
+def _wrapped(console: Console, text: Text, indent: int = 2 * _INDENT) -> Text:
+    """`text` wrapped at word boundaries to the console, continuation lines indented, no trailing spaces."""
+    lines = text.wrap(console, max(console.width - indent, 20))
+    out = Text()
+    for i, line in enumerate(lines):
+        line.rstrip()
+        if i:
+            out.append("\n" + " " * indent)
+        out.append_text(line)
+    return out
+
+
 def _as_blocks(stack: StackReport, findings: list[Finding], width: int) -> Text:
     """One block per finding: the level, then check and resource; under them the rest."""
     label_width = max(len(_label(f)) for f in findings)
@@ -157,7 +169,7 @@ def render_table(report: Report, console: Console) -> None:
         console.print(Text(f"policies: no policies/ directory; {DEFAULTS_NOTE}", style="dim"))
     width = console.width
     for stack in report.stacks:
-        console.print(_stack_line(stack))
+        console.print(_wrapped(console, _stack_line(stack)))
         if stack.error:
             error = PLAIN.text(cap_text(stack.error))
             lines = _indented(f"evaluation error: {error}", _INDENT, width)
@@ -170,13 +182,12 @@ def render_table(report: Report, console: Console) -> None:
         if stack.unchecked:
             console.print(_unchecked(stack, width))
     for line in expired_lines(report, PLAIN):
-        console.print(Text(line, style="bold red"))
+        console.print(_wrapped(console, Text(line, style="bold red")))
     for warning in warning_lines(report, PLAIN):
-        console.print(Text(f"warning: {warning}", style="yellow"))
-    console.print(
-        Text.assemble(
-            ("verdict: ", "bold"),
-            (verdict_headline(report), _VERDICT_STYLE[verdict(report)]),
-            f" ({verdict_counts(report)})",
-        )
+        console.print(_wrapped(console, Text(f"warning: {warning}", style="yellow")))
+    verdict_text = Text.assemble(
+        ("verdict: ", "bold"),
+        (verdict_headline(report), _VERDICT_STYLE[verdict(report)]),
+        f" ({verdict_counts(report)})",
     )
+    console.print(_wrapped(console, verdict_text))

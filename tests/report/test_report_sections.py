@@ -26,6 +26,10 @@ def table(report: Report, width: int) -> str:
     return console.export_text()
 
 
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
 def network_report() -> Report:
     stack = StackReport(
         project="network",
@@ -46,7 +50,7 @@ def network_report() -> Report:
 
 
 def test_unchecked_in_the_table_with_a_remote_component_warning() -> None:
-    out = table(network_report(), 100)
+    out = flat(table(network_report(), 100))
     assert "2 not checked" in out
     assert "not checked (2):" in out
     assert "vpc (awsx:ec2:Vpc): unexpanded remote component" in out
@@ -115,11 +119,11 @@ def test_unchecked_in_json() -> None:
 
 def test_confinement_in_table_and_markdown() -> None:
     rep = network_report()
-    assert "; sandboxed with bubblewrap" in table(rep, 200)
+    assert "; sandboxed with bubblewrap" in flat(table(rep, 200))
     assert "programs sandboxed with bubblewrap" in r.render_markdown(rep)
     other = rep.stacks[0].model_copy(update={"project": "legacy", "confinement": "none"})
     mixed = Report(stacks=[rep.stacks[0], other])
-    assert "; not confined" in table(mixed, 200)
+    assert "; not confined" in flat(table(mixed, 200))
     md = r.render_markdown(mixed)
     assert "programs sandboxed with bubblewrap: network; not confined: legacy" in md
 
@@ -137,7 +141,7 @@ def test_default_policies_say_so_and_drop_the_frameworks() -> None:
     md = r.render_markdown(rep)
     assert "Checkov's defaults apply (all checks mandatory)" in md
     assert "policies from" not in md and "### Frameworks" not in md
-    assert "Checkov's defaults apply (all checks mandatory)" in table(rep, 100)
+    assert "Checkov's defaults apply (all checks mandatory)" in flat(table(rep, 100))
     with_policies = Report(
         stacks=[stack], summary={**summary, "policies": {"source": "worktree", "differs": []}}
     )
