@@ -10,10 +10,15 @@ from __future__ import annotations
 import re
 import urllib.parse
 
+from compliance.redact import CAP_LIMIT
+
 __all__ = ["ERROR_TEXT_LIMIT", "cap_text", "cell", "code", "link_target", "safe_url", "text"]
 
-ERROR_TEXT_LIMIT = 4096
-"""Characters of one stack's error shown in a report; the rest is cut (the full text is in the log)."""
+ERROR_TEXT_LIMIT = CAP_LIMIT + 256
+"""Characters of one stack's error shown in a report; the rest is cut (the full text is in the log).
+
+The gate already caps errors with compliance.redact.cap; this is the renderers' own bound, for
+reports that come from elsewhere (a saved JSON report, an older gate), with room for that cap's note."""
 
 ZWJ = "\u200d"
 """Zero-width joiner: placed after `@`, inside `://` and `www.` so GitHub links and mentions nothing."""
