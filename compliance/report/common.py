@@ -154,7 +154,7 @@ class Style(Protocol):
     def code(self, value: object) -> str: ...
 
 
-_TERMINAL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_TERMINAL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 """Control characters (escape sequences included) that must not reach a terminal or a CI log."""
 
 

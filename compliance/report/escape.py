@@ -24,9 +24,12 @@ ZWJ = "\u200d"
 """Zero-width joiner: placed after `@`, inside `://` and `www.` so GitHub links and mentions nothing."""
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]{}()#+!|~$^])")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+"""Control characters, line separators and bidirectional overrides (which can make text read
+differently from what it is)."""
 _AUTOLINK = re.compile(r"(?i)(://|\bwww\.|@|#(?=\d))")
-_PLAIN_CODE = re.compile(r"[^`<>&|\\\x00-\x1f\x7f\u2028\u2029]*")
+_SAFE_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@!$&*+,;=%]+")
+_PLAIN_CODE = re.compile(r"[^`<>&|\\\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]*")
 
 
 def cap_text(value: str, limit: int = ERROR_TEXT_LIMIT) -> str:
@@ -77,12 +80,8 @@ def code(value: object) -> str:
 
 
 def safe_url(url: str | None) -> bool:
-    """True for an http(s) URL that cannot break out of a Markdown link."""
-    return (
-        bool(url)
-        and str(url).startswith(("https://", "http://"))
-        and not any(ch in str(url) for ch in " \t\n\r|()<>[]`\"'\\")
-    )
+    """True for an http(s) URL of plain ASCII that cannot break out of a Markdown link."""
+    return bool(url) and _SAFE_URL.fullmatch(str(url)) is not None
 
 
 def link_target(path: str) -> str:

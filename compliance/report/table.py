@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -81,7 +82,7 @@ def _natural_width(stack: StackReport, findings: list[Finding]) -> int:
     """The table's width with no cell wrapped (borders and padding included)."""
     widths = [len(c) for c in _COLUMNS]
     for f in findings:
-        widths = [max(w, len(cell)) for w, cell in zip(widths, _row(stack, f), strict=True)]
+        widths = [max(w, cell_len(cell)) for w, cell in zip(widths, _row(stack, f), strict=True)]
     return sum(widths) + 3 * len(widths) + 1
 
 

@@ -202,3 +202,12 @@ def test_sarif_and_junit_stay_valid_with_hostile_text(name: str) -> None:
     rep = hostile_report(name)
     jsonschema.validate(r.render_sarif(rep), SCHEMA)
     ET.fromstring(r.render_junit(rep))
+
+
+def test_bidirectional_overrides_are_removed_everywhere() -> None:
+    name = "invoice\u202etxt.exe\u2066"
+    rep = hostile_report(name)
+    console = Console(record=True, width=120, file=io.StringIO())
+    r.render_table(rep, console)
+    for out in (r.render_markdown(rep), console.export_text(), code(name), text(name)):
+        assert "\u202e" not in out and "\u2066" not in out
