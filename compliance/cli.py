@@ -96,7 +96,15 @@ def _run(args: argparse.Namespace) -> int:
             missing = [str(p) for p in paths if not p.exists()]
             if missing:
                 raise ConfigError(f"{missing[0]}: no such project directory")
-            with Progress(console=err, transient=True, disable=args.format != "table") as progress:
+            # No stdout/stderr redirect: colorama (imported with Checkov meanwhile) would keep the
+            # proxy and print its exit-time reset through it, as two stray `[0m` lines.
+            with Progress(
+                console=err,
+                transient=True,
+                disable=args.format != "table",
+                redirect_stdout=False,
+                redirect_stderr=False,
+            ) as progress:
                 task = progress.add_task("evaluating stacks", total=None)
                 result = gate.run_check(
                     paths,
@@ -133,6 +141,7 @@ def _run(args: argparse.Namespace) -> int:
             args.out.write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stderr.write(report.verdict_line(result) + "\n")  # the report went elsewhere
     for stack in result.stacks:
         if stack.error:
             _error(f"{stack.project} ({stack.path}): {stack.error}")

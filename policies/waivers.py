@@ -1,13 +1,15 @@
 """Waivers (policies/waivers.yaml): owned, time-boxed exceptions for one check on one resource.
 
 A matching, unexpired waiver turns a failed finding into `waived`. Expired waivers never apply and
-block the gate; waivers expiring soon are warnings; waivers that match nothing are stale.
+block the gate; waivers expiring soon are warnings; waivers that match nothing are stale, and a
+stale waiver whose resource is close to a real one suggests it ("did you mean `orders-api`?").
 """
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -23,7 +25,8 @@ EXPIRY_WARNING = timedelta(days=14)
 
 
 class Waiver(BaseModel):
-    """One exception. `resource` is the finding's resource (exact, or a glob like `aws_s3_bucket.logs*`)."""
+    """One exception. `resource` is the finding's resource, the Pulumi logical name (exact, or a glob
+    like `logs-*`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -81,6 +84,8 @@ class WaiverOutcome:
     expired: list[Waiver] = field(default_factory=list)
     expiring: list[Waiver] = field(default_factory=list)
     stale: list[Waiver] = field(default_factory=list)
+    did_you_mean: dict[Waiver, str] = field(default_factory=dict)
+    """Stale waiver -> the resource name of this run it was probably meant for."""
 
     def messages(self) -> list[str]:
         """One line per expired, expiring and stale waiver, naming check, resource and owner."""
@@ -91,7 +96,11 @@ class WaiverOutcome:
         lines += [
             f"waiver {w.check} on {w.resource} expires {w.expires} (owner {w.owner})" for w in self.expiring
         ]
-        lines += [f"stale waiver {w.check} on {w.resource}: matches no failed finding" for w in self.stale]
+        lines += [
+            f"stale waiver {w.check} on {w.resource}: matches no failed finding"
+            + (f"; did you mean `{self.did_you_mean[w]}`?" if w in self.did_you_mean else "")
+            for w in self.stale
+        ]
         return lines
 
     def summary(self) -> dict[str, list[dict[str, Any]]]:
@@ -100,7 +109,10 @@ class WaiverOutcome:
             "applied": [w.record() for w in self.applied],
             "expired": [w.record() for w in self.expired],
             "expiring": [w.record() for w in self.expiring],
-            "stale": [w.record() for w in self.stale],
+            "stale": [
+                {**w.record(), **({"did_you_mean": self.did_you_mean[w]} if w in self.did_you_mean else {})}
+                for w in self.stale
+            ],
         }
 
 
@@ -139,4 +151,28 @@ def apply_waivers(
     outcome.expired = [w for w in waivers if w.expires < today and _in_scope(w, stacks, envs)]
     outcome.expiring = [w for w in live if w.expires - today <= EXPIRY_WARNING and _in_scope(w, stacks, envs)]
     outcome.stale = [w for i, w in enumerate(live) if i not in used and _in_scope(w, stacks, envs)]
+    for waiver in outcome.stale:
+        hint = closest_resource(waiver, findings)
+        if hint is not None:
+            outcome.did_you_mean[waiver] = hint
     return outcome
+
+
+def closest_resource(waiver: Waiver, findings: Iterable[tuple[str, str, Finding]]) -> str | None:
+    """The resource name in `findings` (within the waiver's stack and env) closest to the waiver's,
+    when it is close enough to be a typo or a Terraform-style address, and not the same name."""
+    if any(ch in waiver.resource for ch in "*?["):
+        return None
+    names = sorted(
+        {
+            f.resource
+            for project, env, f in findings
+            if waiver.stack in (None, project) and waiver.env in (None, env)
+        }
+    )
+    wanted = waiver.resource.rsplit(".", 1)[-1] if "." in waiver.resource else waiver.resource
+    for candidate in (waiver.resource, wanted):
+        match = difflib.get_close_matches(candidate, names, n=1, cutoff=0.6)
+        if match and match[0] != waiver.resource:
+            return match[0]
+    return None

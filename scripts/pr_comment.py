@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Create or update the one sticky `gitops check` comment on a pull request.
 
-The comment is found by its hidden marker through the GitHub REST API and PATCHed; when there is
-none yet it is POSTed. Standard library only (runs on a bare runner). The token is read from
-GITHUB_TOKEN (or GH_TOKEN) and never printed.
+The comment is found through the GitHub REST API by its hidden marker *and* its author, the
+identity of the token (`github-actions[bot]` for the workflow's GITHUB_TOKEN), and PATCHed; a
+comment anyone else wrote, marker or not, is never touched. When there is none yet it is POSTed.
+Standard library only (runs on a bare runner). The token is read from GITHUB_TOKEN (or GH_TOKEN)
+and never printed.
 
     python3 scripts/pr_comment.py --pr 12 report.md [preview.md ...]
 """
@@ -23,6 +25,9 @@ from typing import Any, Literal
 
 MARKER = "<!-- gitops-check -->"
 """Must equal compliance.report.MARKER (tested)."""
+
+ACTIONS_BOT = "github-actions[bot]"
+"""Author of comments made with a workflow's GITHUB_TOKEN (which cannot read GET /user)."""
 
 COMMENT_LIMIT = 65536
 PER_PAGE = 100
@@ -90,15 +95,35 @@ def _request(api_url: str, token: str, method: str, path: str, payload: dict[str
     return json.loads(raw) if raw else None
 
 
-def find_comment(api_url: str, token: str, repo: str, pr: int, *, marker: str = MARKER) -> int | None:
-    """The id of the first comment on the PR whose body starts with `marker`, or None."""
+def token_login(api_url: str, token: str) -> str:
+    """The login the token comments as: GET /user for a user token; an Actions or App installation
+    token is refused there (403), and its comments are `github-actions[bot]`'s."""
+    try:
+        user = _request(api_url, token, "GET", "/user")
+    except GitHubError as exc:
+        if ": HTTP 403 " in str(exc) or ": HTTP 404 " in str(exc):
+            return ACTIONS_BOT
+        raise
+    login = user.get("login") if isinstance(user, dict) else None
+    if not isinstance(login, str) or not login:
+        raise GitHubError("GitHub API GET /user: no login in the response")
+    return login
+
+
+def find_comment(
+    api_url: str, token: str, repo: str, pr: int, *, marker: str = MARKER, author: str | None = None
+) -> int | None:
+    """The id of the first comment on the PR written by `author` (default: the token's own login)
+    whose body starts with `marker`, or None."""
+    author = author or token_login(api_url, token)
     for page in range(1, MAX_PAGES + 1):
         path = f"/repos/{repo}/issues/{pr}/comments?per_page={PER_PAGE}&page={page}"
         comments = _request(api_url, token, "GET", path)
         if not isinstance(comments, list):
             raise GitHubError(f"GitHub API GET /repos/{repo}/issues/{pr}/comments: unexpected response")
         for comment in comments:
-            if str(comment.get("body") or "").lstrip().startswith(marker):
+            login = (comment.get("user") or {}).get("login")
+            if login == author and str(comment.get("body") or "").lstrip().startswith(marker):
                 return int(comment["id"])
         if len(comments) < PER_PAGE:
             return None
@@ -106,10 +131,17 @@ def find_comment(api_url: str, token: str, repo: str, pr: int, *, marker: str = 
 
 
 def upsert_comment(
-    api_url: str, token: str, repo: str, pr: int, body: str, *, marker: str = MARKER
+    api_url: str,
+    token: str,
+    repo: str,
+    pr: int,
+    body: str,
+    *,
+    marker: str = MARKER,
+    author: str | None = None,
 ) -> tuple[Literal["created", "updated"], int]:
-    """PATCH the marked comment if it exists, else POST a new one; returns (action, comment id)."""
-    existing = find_comment(api_url, token, repo, pr, marker=marker)
+    """PATCH our own marked comment if it exists, else POST a new one; returns (action, comment id)."""
+    existing = find_comment(api_url, token, repo, pr, marker=marker, author=author)
     if existing is not None:
         result = _request(
             api_url, token, "PATCH", f"/repos/{repo}/issues/comments/{existing}", {"body": body}
@@ -143,6 +175,12 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("GITHUB_API_URL", "https://api.github.com"),
         help="($GITHUB_API_URL)",
     )
+    p.add_argument(
+        "--author",
+        default=os.environ.get("GITOPS_COMMENT_AUTHOR"),
+        help="login of the sticky comment's author (default: the token's own, "
+        f"{ACTIONS_BOT} for a workflow token; $GITOPS_COMMENT_AUTHOR)",
+    )
     return p
 
 
@@ -167,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     assert token is not None and pr is not None
     body = build_body([f.read_text(encoding="utf-8") for f in present])
     try:
-        action, comment_id = upsert_comment(args.api_url, token, args.repo, pr, body)
+        action, comment_id = upsert_comment(args.api_url, token, args.repo, pr, body, author=args.author)
     except GitHubError as exc:
         print(f"pr_comment: {exc}", file=sys.stderr)
         return 2

@@ -182,8 +182,8 @@ def test_markdown_verdict_marker_and_counts(report: Report) -> None:
 def test_markdown_links_failed_findings_to_lines(report: Report) -> None:
     base = "https://github.com/o/r/blob/0123abc/"
     md = r.render_markdown(report, link_base=base)
-    assert f"[stacks/edge/__main__.py:42]({base}stacks/edge/__main__.py#L42)" in md
-    assert f"[stacks/edge/__main__.py:77]({base}stacks/edge/__main__.py#L77)" in md
+    assert f"[stacks/edge/\\_\\_main\\_\\_.py:42]({base}stacks/edge/__main__.py#L42)" in md
+    assert f"[stacks/edge/\\_\\_main\\_\\_.py:77]({base}stacks/edge/__main__.py#L77)" in md
     assert "🔴 mandatory" in md and "🟡 advisory" in md
     without = r.render_markdown(report)
     assert "`stacks/edge/__main__.py:42`" in without and base not in without
@@ -242,8 +242,9 @@ def test_markdown_expired_waiver_fails() -> None:
     stack = StackReport(project="p", path="stacks/p", env="dev", resources=1)
     rep = Report(stacks=[stack], summary={"waivers": {"expired": [{"check": "CKV_AWS_1", "resource": "b"}]}})
     md = r.render_markdown(rep)
-    assert "❌ **gitops check failed**" in md and "1 expired waiver" in md
-    assert "expired waiver (blocks apply): `CKV_AWS_1` on `b`" in md
+    assert "❌ **gitops check failed**: 1 expired waiver must be renewed or removed (1 stack)." in md
+    assert "0 mandatory findings failed" not in md
+    assert "> - expired waiver `CKV_AWS_1` on `b`: the gate fails until it is renewed or removed" in md
 
 
 def test_markdown_escapes_table_breaking_and_html_text() -> None:

@@ -19,6 +19,7 @@ pr_comment = load_script("pr_comment")
 
 TOKEN = "ghs_fake-token-value-123"
 REPO = "acme/infra"
+BOT = "github-actions[bot]"
 
 
 class FakeGitHub:
@@ -29,10 +30,17 @@ class FakeGitHub:
         self.requests: list[tuple[str, str, dict[str, str], Any]] = []
         self.next_id = 1000
         self.fail_with: int | None = None
+        self.user_login: str | None = None  # None: GET /user is refused, as for a workflow token
+        self.foreign_edits = 0
 
-    def add(self, body: str) -> int:
+    @property
+    def identity(self) -> str:
+        """Who comments made with the token are by."""
+        return self.user_login or BOT
+
+    def add(self, body: str, login: str = "someone") -> int:
         self.next_id += 1
-        self.comments.append({"id": self.next_id, "body": body, "user": {"login": "someone"}})
+        self.comments.append({"id": self.next_id, "body": body, "user": {"login": login, "type": "User"}})
         return self.next_id
 
 
@@ -61,17 +69,23 @@ def github() -> Iterator[tuple[FakeGitHub, str]]:
             if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                 return self._reply(401, {"message": "Bad credentials"})
             url = urlparse(self.path)
+            if method == "GET" and url.path == "/user":
+                if fake.user_login is None:
+                    return self._reply(403, {"message": "Resource not accessible by integration"})
+                return self._reply(200, {"login": fake.user_login})
             if method == "GET" and url.path == f"/repos/{REPO}/issues/7/comments":
                 query = parse_qs(url.query)
                 per_page, page = int(query["per_page"][0]), int(query["page"][0])
                 return self._reply(200, fake.comments[(page - 1) * per_page : page * per_page])
             if method == "POST" and url.path == f"/repos/{REPO}/issues/7/comments":
-                new_id = fake.add(body["body"])
+                new_id = fake.add(body["body"], login=fake.identity)
                 return self._reply(201, {"id": new_id, "body": body["body"]})
             if method == "PATCH" and url.path.startswith(f"/repos/{REPO}/issues/comments/"):
                 comment_id = int(url.path.rsplit("/", 1)[1])
                 for comment in fake.comments:
                     if comment["id"] == comment_id:
+                        if comment["user"]["login"] != fake.identity:
+                            fake.foreign_edits += 1  # GitHub lets a maintainer token do this
                         comment["body"] = body["body"]
                         return self._reply(200, comment)
             return self._reply(404, {"message": "Not Found"})
@@ -128,7 +142,7 @@ def test_creates_then_updates_one_sticky_comment(
     assert len(fake.comments) == 2  # updated, not duplicated
     assert fake.comments[1]["body"].count(MARKER) == 1
     assert "second" in fake.comments[1]["body"] and "first" not in fake.comments[1]["body"]
-    assert [m for m, *_ in fake.requests] == ["GET", "POST", "GET", "PATCH"]
+    assert [m for m, *_ in fake.requests] == ["GET", "GET", "POST", "GET", "GET", "PATCH"]
     out = capsys.readouterr()
     assert "updated comment" in out.out
     assert TOKEN not in out.out + out.err
@@ -138,9 +152,9 @@ def test_finds_the_marker_on_a_later_page(github: tuple[FakeGitHub, str], env: N
     fake, url = github
     for i in range(150):
         fake.add(f"chatter {i}")
-    sticky = fake.add(f"{MARKER}\nold")
+    sticky = fake.add(f"{MARKER}\nold", login=BOT)
     assert pr_comment.find_comment(url, TOKEN, REPO, 7) == sticky
-    pages = [parse_qs(urlparse(p).query)["page"][0] for m, p, *_ in fake.requests if m == "GET"]
+    pages = [parse_qs(urlparse(p).query)["page"][0] for m, p, *_ in fake.requests if "page=" in p]
     assert pages == ["1", "2"]
 
 
@@ -230,3 +244,47 @@ def test_small_parts_are_kept_whole_when_another_is_cut() -> None:
     small = "## gitops check (dev)\n\n✅ passed"
     body = pr_comment.build_body([small, "x\n" * 40000])
     assert small in body and len(body) <= pr_comment.COMMENT_LIMIT
+
+
+def test_a_marked_comment_by_someone_else_is_never_updated(
+    github: tuple[FakeGitHub, str], env: None, tmp_path: Path
+) -> None:
+    fake, url = github
+    planted = fake.add(f"{MARKER}\n✅ **gitops check passed** (planted by a PR author)", login="mallory")
+    report = _report(tmp_path, f"{MARKER}\n## gitops check\n\n❌ failed")
+    assert pr_comment.main([str(report), "--pr", "7", "--api-url", url]) == 0
+    assert fake.comments[0]["id"] == planted and "planted" in fake.comments[0]["body"]
+    assert fake.foreign_edits == 0
+    [ours] = [c for c in fake.comments if c["user"]["login"] == BOT]
+    assert "❌ failed" in ours["body"]
+    # the next push updates ours, still not theirs
+    report.write_text(f"{MARKER}\n## gitops check\n\n✅ fixed")
+    assert pr_comment.main([str(report), "--pr", "7", "--api-url", url]) == 0
+    assert len(fake.comments) == 2 and "✅ fixed" in fake.comments[1]["body"]
+    assert "planted" in fake.comments[0]["body"] and fake.foreign_edits == 0
+
+
+def test_a_user_token_updates_the_comment_of_its_own_login(
+    github: tuple[FakeGitHub, str], env: None, tmp_path: Path
+) -> None:
+    fake, url = github
+    fake.user_login = "acme-ci"
+    fake.add(f"{MARKER}\nby the actions bot", login=BOT)
+    mine = fake.add(f"{MARKER}\nold", login="acme-ci")
+    assert pr_comment.main([str(_report(tmp_path, f"{MARKER}\nnew")), "--pr", "7", "--api-url", url]) == 0
+    assert next(c for c in fake.comments if c["id"] == mine)["body"].endswith("new\n")
+    assert fake.comments[0]["body"].endswith("by the actions bot") and fake.foreign_edits == 0
+
+
+def test_author_can_be_named(github: tuple[FakeGitHub, str], env: None, tmp_path: Path) -> None:
+    fake, url = github
+    theirs = fake.add(f"{MARKER}\nold", login="acme-app[bot]")
+    assert pr_comment.find_comment(url, TOKEN, REPO, 7, author="acme-app[bot]") == theirs
+    assert pr_comment.find_comment(url, TOKEN, REPO, 7) is None  # the token is github-actions[bot]
+
+
+def test_token_login_errors_other_than_refusal_are_reported(github: tuple[FakeGitHub, str]) -> None:
+    fake, url = github
+    fake.fail_with = 500
+    with pytest.raises(pr_comment.GitHubError, match="GET /user: HTTP 500"):
+        pr_comment.token_login(url, TOKEN)
