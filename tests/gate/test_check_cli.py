@@ -130,7 +130,10 @@ def test_broken_program_is_an_error_and_others_are_still_checked(gate_repo: Gate
     broken = next(s for s in report["stacks"] if s["project"] == "broken")
     assert "boom in program" in broken["error"]
     assert findings(report, "queue", "CKV_AWS_27")[0]["result"] == "failed"
-    assert "broken" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    # stderr: the one-line verdict (the report went to stdout as JSON) and one line per broken stack.
+    verdict, error = proc.stderr.strip().splitlines()
+    assert verdict.startswith("verdict: evaluation error")
+    assert error.startswith("gitops check: broken (stacks/broken): ") and "boom in program" in error
 
 
 def test_changed_since_checks_affected_stacks_and_dependents(gate_repo: GateRepo) -> None:
