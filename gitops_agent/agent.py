@@ -27,7 +27,17 @@ from gitops_agent import source
 from gitops_agent.changes import directly_affected, reconcile_order, upstream_of, waves
 from gitops_agent.digest import describe_changes, plan_digest, resource_digests
 from gitops_agent.engines import Engine, EngineError, TransientEngineError
-from gitops_agent.journal import Action, HistoryEntry, Journal, StackState, Status
+from gitops_agent.journal import (
+    Action,
+    HistoryEntry,
+    JournalBackend,
+    JournalUnavailable,
+    Lease,
+    LeaseLost,
+    StackState,
+    Status,
+    open_journal,
+)
 from gitops_agent.logs import log
 from gitops_agent.metrics import AgentMetrics
 from gitops_agent.retry import retry
@@ -45,6 +55,7 @@ class AgentConfig(BaseModel):
     env: str = "dev"
     engine: str = "pulumi"
     state_dir: Path = Path(".gitops")
+    journal_url: str | None = Field(default=None, description="None: <state_dir>/journal.sqlite")
     interval: float = Field(default=60.0, ge=0)
     once: bool = False
     drift_interval: float | None = Field(default=None, gt=0)
@@ -90,26 +101,44 @@ class CycleResult(BaseModel):
 
 
 @contextmanager
-def stack_lock(journal: Journal, project: str, env: str, owner: str, lease: float) -> Iterator[bool]:
-    """Hold the stack's apply lock (yield False if another live owner has it), heartbeating the lease."""
-    if not journal.acquire_lock(project, env, owner, lease):
-        yield False
+def stack_lock(
+    journal: JournalBackend, project: str, env: str, owner: str, ttl: float
+) -> Iterator[Lease | None]:
+    """Hold the stack's lease (yield None if another live owner has it); a renewer thread extends it
+    every ttl/3 while the body runs. Writes made with the lease carry its fencing token."""
+    try:
+        lease = journal.acquire_lease(project, env, owner, ttl)
+    except JournalUnavailable as exc:
+        log("stack.lease_unavailable", "error", project=project, env=env, error=str(exc))
+        lease = None
+    if lease is None:
+        yield None
         return
     done = threading.Event()
 
-    def heartbeat() -> None:
-        while not done.wait(lease / 3):
-            if not journal.renew_lock(project, env, owner, lease):
-                log("stack.lock_lost", "error", project=project, env=env, owner=owner)
+    def renew() -> None:
+        try:
+            while not done.wait(ttl / 3):
+                try:
+                    if not journal.renew_lease(lease, ttl):
+                        log("stack.lock_lost", "error", project=project, env=env, token=lease.token)
+                        return
+                except JournalUnavailable as exc:
+                    log("stack.lease_renew_failed", "warning", project=project, error=str(exc))
+        finally:
+            journal.close()  # this thread's connection
 
-    beat = threading.Thread(target=heartbeat, name=f"lock-{project}", daemon=True)
+    beat = threading.Thread(target=renew, name=f"lease-{project}", daemon=True)
     beat.start()
     try:
-        yield True
+        yield lease
     finally:
         done.set()
         beat.join()
-        journal.release_lock(project, env, owner)
+        try:
+            journal.release_lease(lease)
+        except JournalUnavailable as exc:  # it expires by itself
+            log("stack.lease_release_failed", "warning", project=project, error=str(exc))
 
 
 def owner_is_dead(owner: str) -> bool:
@@ -177,7 +206,7 @@ class Reconciler:
         cfg: AgentConfig,
         engine: Engine,
         *,
-        journal: Journal | None = None,
+        journal: JournalBackend | None = None,
         metrics: AgentMetrics | None = None,
         stop: threading.Event | None = None,
         evaluate: Evaluate | None = None,
@@ -186,12 +215,16 @@ class Reconciler:
     ) -> None:
         self.cfg = cfg
         self.engine = engine
-        self.journal = journal or Journal(cfg.state_dir)
+        self.journal = journal or open_journal(cfg.journal_url, cfg.state_dir)
         self.metrics = metrics or AgentMetrics()
         self.stop = stop or threading.Event()
         # The real steps are imported on first use: an idle cycle never loads Checkov.
         self._evaluate, self._gate, self._discover = evaluate, gate, discover
         self.ready = False
+
+    def is_ready(self) -> bool:
+        """/readyz: a sync completed once and the journal answers now."""
+        return self.ready and self.journal.ping()
 
     @property
     def evaluate(self) -> Evaluate:
@@ -262,10 +295,12 @@ class Reconciler:
         applied: bool = False,
         outputs: dict[str, Any] | None = None,
         resources: dict[str, str] | None = None,
+        lease: Lease | None = None,
     ) -> StackOutcome:
         """One journal transition (+ history row when `action`), counted in the metrics.
 
-        `applied` makes `commit` and `digest` the stack's last applied revision and digest.
+        `applied` makes `commit` and `digest` the stack's last applied revision and digest; with a
+        `lease`, the journal refuses the write (LeaseLost) unless the lease is still current.
         """
         entry = None
         if action is not None:
@@ -279,7 +314,6 @@ class Reconciler:
                 subject=commit.subject,
                 summary=message,
             )
-            self.metrics.reconciles.labels(result=action).inc()
         self.journal.transition(
             project,
             self.cfg.env,
@@ -291,7 +325,10 @@ class Reconciler:
             outputs=outputs,
             resources=resources,
             history=entry,
+            lease=lease,
         )
+        if action is not None:
+            self.metrics.reconciles.labels(result=action).inc()
         log(
             f"stack.{action or status}",
             project=project,
@@ -309,14 +346,37 @@ class Reconciler:
         commit: CommitInfo,
         *,
         action: Action = "applied",
+        lease: Lease | None = None,
     ) -> StackOutcome:
-        """Apply one gated graph under the stack lock: applying -> applied | failed, recorded atomically."""
+        """Apply one gated graph under the stack's lease: applying -> applied | failed, recorded
+        atomically with the lease's fencing token (taken here unless the caller holds `lease`)."""
+        if lease is not None:
+            return self._apply_leased(project, project_dir, graph, commit, action, lease)
+        with stack_lock(self.journal, project, self.cfg.env, self.cfg.owner, self.cfg.lock_lease) as held:
+            if held is None:
+                return self.locked_outcome(project)
+            return self._apply_leased(project, project_dir, graph, commit, action, held)
+
+    def locked_outcome(self, project: str) -> StackOutcome:
+        """The outcome of a stack another agent holds (skipped, not recorded)."""
+        try:
+            owner = self.journal.lease_holder(project, self.cfg.env)
+        except JournalUnavailable:
+            owner = "unknown (journal unreachable)"
+        log("stack.locked", "warning", project=project, owner=owner)
+        return StackOutcome(project=project, action=None, status=None, message=f"locked by {owner}")
+
+    def _apply_leased(
+        self,
+        project: str,
+        project_dir: Path,
+        graph: StackGraph,
+        commit: CommitInfo,
+        action: Action,
+        lease: Lease,
+    ) -> StackOutcome:
         env, digest = self.cfg.env, plan_digest(graph)
-        with stack_lock(self.journal, project, env, self.cfg.owner, self.cfg.lock_lease) as locked:
-            if not locked:
-                owner = self.journal.lock_owner(project, env)
-                log("stack.locked", "warning", project=project, owner=owner)
-                return StackOutcome(project=project, action=None, status=None, message=f"locked by {owner}")
+        try:
             state = self.journal.get(project, env)
             if (
                 action == "applied"
@@ -332,43 +392,74 @@ class Reconciler:
                     "desired state unchanged",
                     digest=digest,
                     applied=True,
+                    lease=lease,
                 )
-            self.record(project, "applying", None, commit, f"applying {commit.sha[:12]}")
-            try:
-                result = retry(
-                    lambda: self.engine.apply(project_dir, graph),
-                    transient=(TransientEngineError,),
-                    attempts=3,
-                    base=1.0,
-                    stop=self.stop,
-                    on_retry=lambda n, exc, d: log(
-                        "engine.retry",
-                        "warning",
-                        project=project,
-                        attempt=n,
-                        error=str(exc),
-                        delay=round(d, 2),
-                    ),
-                )
-            except EngineError as exc:
-                return self.record(project, "failed", "failed", commit, str(exc), digest=digest)
-            except Exception as exc:  # an engine bug must not leave the stack `applying`
-                msg = f"{type(exc).__name__}: {exc}"
-                return self.record(project, "failed", "failed", commit, msg, digest=digest)
-            self.metrics.last_applied.labels(stack=project).set(time.time())
-            resources = resource_digests(graph)
-            changes = describe_changes(state.resources if state else {}, resources)
-            return self.record(
-                project,
-                "applied",
-                action,
-                commit,
-                f"{result.summary}; resources {changes}",
-                digest=digest,
-                applied=True,
-                outputs=result.outputs,
-                resources=resources,
+            self.record(project, "applying", None, commit, f"applying {commit.sha[:12]}", lease=lease)
+        except LeaseLost as exc:
+            return self.fenced(project, exc)
+        try:
+            result = retry(
+                lambda: self.engine.apply(project_dir, graph),
+                transient=(TransientEngineError,),
+                attempts=3,
+                base=1.0,
+                stop=self.stop,
+                on_retry=lambda n, exc, d: log(
+                    "engine.retry",
+                    "warning",
+                    project=project,
+                    attempt=n,
+                    error=str(exc),
+                    delay=round(d, 2),
+                ),
             )
+        except EngineError as exc:
+            return self.record_result(
+                project, "failed", "failed", commit, str(exc), digest=digest, lease=lease
+            )
+        except Exception as exc:  # an engine bug must not leave the stack `applying`
+            msg = f"{type(exc).__name__}: {exc}"
+            return self.record_result(project, "failed", "failed", commit, msg, digest=digest, lease=lease)
+        self.metrics.last_applied.labels(stack=project).set(time.time())
+        resources = resource_digests(graph)
+        changes = describe_changes(state.resources if state else {}, resources)
+        return self.record_result(
+            project,
+            "applied",
+            action,
+            commit,
+            f"{result.summary}; resources {changes}",
+            digest=digest,
+            applied=True,
+            outputs=result.outputs,
+            resources=resources,
+            lease=lease,
+        )
+
+    def record_result(
+        self, project: str, status: Status, action: Action, commit: CommitInfo, message: str, **kw: Any
+    ) -> StackOutcome:
+        """`record` an apply's result, retrying while the journal is unreachable; a refused write
+        (the lease went stale: another agent owns the stack now) records nothing."""
+        try:
+            return retry(
+                lambda: self.record(project, status, action, commit, message, **kw),
+                transient=(JournalUnavailable,),
+                attempts=6,
+                base=0.5,
+                cap=5.0,
+                on_retry=lambda n, exc, d: log(
+                    "journal.retry", "warning", project=project, attempt=n, error=str(exc), delay=round(d, 2)
+                ),
+            )
+        except LeaseLost as exc:
+            return self.fenced(project, exc)
+
+    def fenced(self, project: str, exc: LeaseLost) -> StackOutcome:
+        """A write refused because this agent's lease is stale: nothing recorded, the stack is left
+        to the agent that holds it now (or to the next cycle's recovery)."""
+        log("stack.fenced", "error", project=project, error=str(exc))
+        return StackOutcome(project=project, action=None, status=None, message=str(exc))
 
     # --- a cycle --------------------------------------------------------------------------------
     def recover(self, mirror: git.Repo, projects: list[Any], checkout: Path) -> list[str]:
@@ -377,31 +468,39 @@ class Reconciler:
         for state in self.journal.states():
             if state.env != self.cfg.env or state.status != "applying":
                 continue
-            owner = self.journal.lock_owner(state.project, state.env)
+            owner = self.journal.lease_holder(state.project, state.env)
             if owner not in (None, self.cfg.owner):
                 if not owner_is_dead(owner):
                     continue  # another live agent is applying it right now
                 log("stack.lock_broken", "warning", project=state.project, dead_owner=owner)
-                self.journal.release_lock(state.project, state.env, owner)
+                self.journal.break_lease(state.project, state.env, owner)
             project = next((p for p in projects if p.name == state.project), None)
             if project is None:
                 continue
             with stack_lock(
                 self.journal, state.project, state.env, self.cfg.owner, self.cfg.lock_lease
-            ) as ok:
-                if not ok:
+            ) as lease:
+                if lease is None:
                     continue
+                now = self.journal.get(state.project, state.env)
+                if now is None or now.status != "applying":
+                    continue  # another agent recovered it meanwhile
                 try:
                     self.engine.recover(project_dir_of(project, checkout), state.project, state.env)
                 except EngineError as exc:
                     log("stack.recover_failed", "error", project=state.project, error=str(exc))
                     continue
-                self.journal.transition(
-                    state.project,
-                    state.env,
-                    "pending",
-                    message=f"recovered from an interrupted apply of {str(state.seen_revision)[:12]}",
-                )
+                try:
+                    self.journal.transition(
+                        state.project,
+                        state.env,
+                        "pending",
+                        message=f"recovered from an interrupted apply of {str(state.seen_revision)[:12]}",
+                        lease=lease,
+                    )
+                except LeaseLost as exc:
+                    self.fenced(state.project, exc)
+                    continue
             log("stack.recovered", "warning", project=state.project, env=state.env)
             recovered.append(state.project)
         return recovered
@@ -465,6 +564,10 @@ class Reconciler:
                 break
             ready: list[Any] = []
             for project in wave:
+                suspended = self.suspended_outcome(states[project.name])
+                if suspended is not None:
+                    result.outcomes.append(suspended)
+                    continue
                 held = self.held_back(project, head, broken)
                 if held is None:
                     ready.append(project)
@@ -496,6 +599,15 @@ class Reconciler:
         source.prune_exports(cfg.state_dir / "checkouts", {head.sha})
         return result
 
+    def suspended_outcome(self, state: StackState | None) -> StackOutcome | None:
+        """The outcome of a suspended stack (reported, never applied); None when it is not."""
+        if state is None or state.suspended is None:
+            return None
+        why = f": {state.suspended.reason}" if state.suspended.reason else ""
+        message = f"suspended by {state.suspended.by} at {state.suspended.at}{why}"
+        log("stack.suspended", "warning", project=state.project, env=state.env, message=message)
+        return StackOutcome(project=state.project, action=None, status=state.status, message=message)
+
     def held_back(self, project: Any, commit: CommitInfo, broken: dict[str, str]) -> StackOutcome | None:
         """The outcome for a stack whose dependency was not applied in this cycle (None: go ahead).
 
@@ -510,7 +622,43 @@ class Reconciler:
                 project=project.name, action=None, status=None, message=f"waiting for {', '.join(bad)}"
             )
         why = ", ".join(f"{d} is {broken[d]}" for d in bad)
-        return self.record(project.name, "blocked", "blocked", commit, f"dependency not applied: {why}")
+        with self.claim(project.name, commit) as (lease, done):
+            if done is not None:
+                return done
+            assert lease is not None
+            try:
+                return self.record(
+                    project.name, "blocked", "blocked", commit, f"dependency not applied: {why}", lease=lease
+                )
+            except LeaseLost as exc:
+                return self.fenced(project.name, exc)
+
+    @contextmanager
+    def claim(self, project: str, commit: CommitInfo) -> Iterator[tuple[Lease | None, StackOutcome | None]]:
+        """Hold the stack's lease for this revision: yields (lease, None) to go ahead, or (None, outcome)
+        when another agent holds it, already applied or blocked it at this revision, or it is suspended."""
+        with stack_lock(self.journal, project, self.cfg.env, self.cfg.owner, self.cfg.lock_lease) as lease:
+            if lease is None:
+                yield None, self.locked_outcome(project)
+                return
+            state = self.journal.get(project, self.cfg.env)
+            suspended = self.suspended_outcome(state)
+            if suspended is not None:
+                yield None, suspended
+            elif state is not None and state.status == "applied" and state.revision == commit.sha:
+                yield (
+                    None,
+                    StackOutcome(
+                        project=project, action="unchanged", status="applied", message="already applied"
+                    ),
+                )
+            elif state is not None and state.status == "blocked" and state.seen_revision == commit.sha:
+                yield (
+                    None,
+                    StackOutcome(project=project, action="blocked", status="blocked", message=state.message),
+                )
+            else:
+                yield lease, None
 
     def evaluate_wave(
         self, projects: list[Any], checkout: Path, outputs: dict[str, dict[str, Any]]
@@ -527,16 +675,24 @@ class Reconciler:
     ) -> StackOutcome:
         """Gate and apply one evaluated stack of the cycle."""
         name = project.name
-        try:
-            report = self.gate([graph], self.cfg.env, policies_dir=checkout / "policies", repo_root=checkout)
-            reasons = list(report.blocking(name))
-        except Exception as exc:
-            reasons = [f"gate error: {type(exc).__name__}: {exc}"]
-        if reasons:
-            self.metrics.policy_failures.labels(stack=name).inc()
-            message = "; ".join(reasons)[:2000]
-            return self.record(name, "blocked", "blocked", commit, message, digest=plan_digest(graph))
-        return self.apply_stack(name, project_dir_of(project, checkout), graph, commit)
+        with self.claim(name, commit) as (lease, done):
+            if done is not None:
+                return done
+            assert lease is not None
+            try:
+                report = self.gate(
+                    [graph], self.cfg.env, policies_dir=checkout / "policies", repo_root=checkout
+                )
+                reasons = list(report.blocking(name))
+            except Exception as exc:
+                reasons = [f"gate error: {type(exc).__name__}: {exc}"]
+            if reasons:
+                self.metrics.policy_failures.labels(stack=name).inc()
+                message = "; ".join(reasons)[:2000]
+                return self.record_result(
+                    name, "blocked", "blocked", commit, message, digest=plan_digest(graph), lease=lease
+                )
+            return self.apply_stack(name, project_dir_of(project, checkout), graph, commit, lease=lease)
 
 
 def run(reconciler: Reconciler, *, on_cycle: Callable[[CycleResult], None] | None = None) -> CycleResult:

@@ -93,7 +93,7 @@ def open_journal(
     return journal
 
 
-def Journal(state_dir: Path) -> SqliteJournal:  # noqa: N802 - the historical constructor's name
+def Journal(state_dir: Path) -> SqliteJournal:
     """The SQLite journal of a state directory (made if missing)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     return SqliteJournal(state_dir / JOURNAL_FILE)

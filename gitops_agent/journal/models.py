@@ -11,9 +11,7 @@ from pydantic import BaseModel, Field
 __all__ = ["Action", "HistoryEntry", "Lease", "StackState", "Status", "Suspension", "now_iso"]
 
 Status = Literal["pending", "applying", "applied", "blocked", "failed", "drifted"]
-Action = Literal[
-    "applied", "unchanged", "blocked", "failed", "drifted", "remediated", "suspended", "resumed"
-]
+Action = Literal["applied", "unchanged", "blocked", "failed", "drifted", "remediated", "suspended", "resumed"]
 
 
 class Suspension(BaseModel):

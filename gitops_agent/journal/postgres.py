@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import psycopg
@@ -54,15 +54,15 @@ class _PgTx:
         return sql.replace("%", "%%").replace("?", "%s")
 
     def one(self, sql: str, params: tuple[Any, ...] = ()) -> dict[str, Any] | None:
-        self.cur.execute(self._sql(sql), params)  # type: ignore[arg-type]
+        self.cur.execute(self._sql(sql), params)
         return self.cur.fetchone()
 
     def all(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        self.cur.execute(self._sql(sql), params)  # type: ignore[arg-type]
+        self.cur.execute(self._sql(sql), params)
         return self.cur.fetchall()
 
     def run(self, sql: str, params: tuple[Any, ...] = ()) -> int:
-        self.cur.execute(self._sql(sql), params)  # type: ignore[arg-type]
+        self.cur.execute(self._sql(sql), params)
         return self.cur.rowcount
 
 
@@ -129,10 +129,8 @@ class PostgresJournal(SqlJournal):
         conn = getattr(self._local, "conn", None)
         self._local.conn = None
         if conn is not None:
-            try:
+            with suppress(psycopg.Error):
                 conn.close()
-            except psycopg.Error:
-                pass
 
     @contextmanager
     def _transaction(self) -> Iterator[Tx]:

@@ -154,7 +154,8 @@ class SqlJournal:
 
     def history(self, project: str | None = None) -> list[HistoryEntry]:
         """The audit log, oldest first, optionally for one project."""
-        query, params = f"SELECT {_HISTORY_COLUMNS} FROM history", ()
+        query = f"SELECT {_HISTORY_COLUMNS} FROM history"
+        params: tuple[str, ...] = ()
         if project:
             query, params = query + " WHERE project=?", (project,)
         with self._reading() as tx:
@@ -282,7 +283,8 @@ class SqlJournal:
         """Store an agent-wide value."""
         with self._transaction() as tx:
             tx.run(
-                "INSERT INTO meta (key, value) VALUES (?,?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+                "INSERT INTO meta (key, value) VALUES (?,?)"
+                " ON CONFLICT (key) DO UPDATE SET value=excluded.value",
                 (key, value),
             )
 
@@ -316,7 +318,9 @@ class SqlJournal:
                 )
             else:
                 tx.run("DELETE FROM suspensions WHERE project=? AND env=?", (project, env))
-            row = tx.one("SELECT revision, seen_revision FROM stacks WHERE project=? AND env=?", (project, env))
+            row = tx.one(
+                "SELECT revision, seen_revision FROM stacks WHERE project=? AND env=?", (project, env)
+            )
             revision = (row or {}).get("revision") or (row or {}).get("seen_revision") or ""
             entry = self._append(
                 tx,

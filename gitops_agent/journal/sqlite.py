@@ -116,7 +116,9 @@ class SqliteJournal(SqlJournal):
             raise JournalCorrupt(f"{path}: damaged ({exc}); {RESTORE_HINT}") from None
         if marker is None and not read_only:
             report = self.verify()
-            write_marker(path, Marker(journal=path.name, last_id=report.last_id, last_digest=report.last_digest))
+            write_marker(
+                path, Marker(journal=path.name, last_id=report.last_id, last_digest=report.last_digest)
+            )
 
     # --- connections ----------------------------------------------------------------------------
     @contextmanager
@@ -295,7 +297,9 @@ def _check_file(path: Path, marker: Marker | None, *, create: bool) -> None:
                 f"{RESTORE_HINT}"
             )
         if not create:
-            raise JournalMissing(f"{path.parent}: no agent journal here (run `gitops agent` or pass --state-dir)")
+            raise JournalMissing(
+                f"{path.parent}: no agent journal here (run `gitops agent` or pass --state-dir)"
+            )
         return
     try:
         with path.open("rb") as handle:

@@ -51,9 +51,7 @@ def parse_journal_url(url: str | None, state_dir: Path) -> JournalUrl:
         except ValueError:
             raise JournalUrlError(f"--journal {mask_url(url)}: invalid port") from None
         return JournalUrl("postgresql", dsn=url)
-    raise JournalUrlError(
-        f"--journal {mask_url(url)}: expected sqlite:///PATH or postgresql://USER@HOST/DB"
-    )
+    raise JournalUrlError(f"--journal {mask_url(url)}: expected sqlite:///PATH or postgresql://USER@HOST/DB")
 
 
 def mask_url(url: str) -> str:

@@ -91,7 +91,7 @@ def test_stack_left_applying_by_a_crash_is_recovered_not_marked_applied(
     assert agent.cycle().ok
     head = repo.head.commit.hexsha
     # A crashed agent: it took the lock (lease now expired) and wrote `applying`, then died.
-    agent.journal.acquire_lock("d", "dev", "crashed-agent", 0.01)
+    agent.journal.acquire_lease("d", "dev", "crashed-agent", 0.01)
     agent.journal.transition("d", "dev", "applying", seen_revision=head, message="applying")
     time.sleep(0.05)
     before = len(agent.journal.history("d"))
@@ -109,7 +109,7 @@ def test_applying_stack_locked_by_a_live_agent_is_left_alone(
 ) -> None:
     engine = RecordingEngine()
     agent = make_reconciler(Path(repo.working_dir), stacks_dir="stacks/d", engine=engine)
-    agent.journal.acquire_lock("d", "dev", "other-live-agent", 60)
+    agent.journal.acquire_lease("d", "dev", "other-live-agent", 60)
     agent.journal.transition("d", "dev", "applying", seen_revision="x" * 40, message="applying")
     result = agent.cycle()
     assert engine.recovered == [] and engine.applies == 0
@@ -277,7 +277,7 @@ def test_lock_of_a_dead_local_agent_is_broken_on_restart(
     engine = RecordingEngine()
     agent = make_reconciler(Path(repo.working_dir), stacks_dir="stacks/d", engine=engine)
     # The crashed agent's lease is still valid for an hour, but its process is gone.
-    agent.journal.acquire_lock("d", "dev", f"{socket.gethostname()}:{dead.pid}:crashed", 3600)
+    agent.journal.acquire_lease("d", "dev", f"{socket.gethostname()}:{dead.pid}:crashed", 3600)
     agent.journal.transition("d", "dev", "applying", seen_revision="x" * 40, message="applying")
     result = agent.cycle()
     assert engine.recovered == ["d"]
