@@ -14,10 +14,19 @@ from typing import Any
 
 import git
 
-from compliance.model import Resource, StackGraph
+from compliance.model import Report, Resource, StackGraph, StackReport
 from gitops_agent.agent import AgentConfig, Reconciler, run
 from gitops_agent.engines import ApplyResult, DriftResult
-from tests.agent.conftest import allow_all_gate
+
+
+def allow_all_gate(graphs: Sequence[StackGraph], env: str, **_: Any) -> Report:
+    """No policies: every evaluated stack passes."""
+    return Report(
+        stacks=[
+            StackReport(project=g.project, path=g.path, env=env, resources=len(g.resources), error=g.error)
+            for g in graphs
+        ]
+    )
 
 
 def make_fleet_repo(path: Path, stacks: int) -> git.Repo:

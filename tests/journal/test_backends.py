@@ -199,7 +199,11 @@ def test_suspend_and_resume_are_history_rows(open_backend: Open) -> None:
     assert j.suspend("a", "dev", "bob", "again") is None  # already suspended
     state = j.get("a", "dev")
     assert state is not None and state.suspended is not None
-    assert (state.status, state.suspended.by, state.suspended.reason) == ("applied", "alice@ops", "incident 42")
+    assert (state.status, state.suspended.by, state.suspended.reason) == (
+        "applied",
+        "alice@ops",
+        "incident 42",
+    )
     assert state.contract()["suspended"]["reason"] == "incident 42"
     j.transition("a", "dev", "applied", applied_revision="r2")  # the agent's writes keep the suspension
     state = j.get("a", "dev")

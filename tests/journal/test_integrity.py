@@ -36,7 +36,16 @@ def _commands(state: Path) -> list[list[str]]:
         ["status", "--state-dir", str(state)],
         ["history", "--state-dir", str(state)],
         ["history", "--state-dir", str(state), "--verify"],
-        ["agent", "--repo", str(state / "no-repo"), "--state-dir", str(state), "--engine", "plan-only", "--once"],
+        [
+            "agent",
+            "--repo",
+            str(state / "no-repo"),
+            "--state-dir",
+            str(state),
+            "--engine",
+            "plan-only",
+            "--once",
+        ],
     ]
 
 

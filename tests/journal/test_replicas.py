@@ -45,9 +45,7 @@ def _all_at(journal: JournalBackend, revision: str, stacks: int) -> bool:
 
 
 @pytest.mark.slow
-def test_three_replicas_twelve_stacks_three_commits_apply_each_once(
-    journal_url: str, tmp_path: Path
-) -> None:
+def test_three_replicas_twelve_stacks_three_commits_apply_each_once(journal_url: str, tmp_path: Path) -> None:
     repo = make_fleet_repo(tmp_path / "repo", stacks=12)
     log = tmp_path / "applies.log"
     stop = threading.Event()
@@ -79,7 +77,9 @@ def test_three_replicas_twelve_stacks_three_commits_apply_each_once(
     assert journal.verify().intact
 
 
-def _spawn(repo: Path, url: str, state: Path, owner: str, log: Path, **opts: float) -> subprocess.Popen[bytes]:
+def _spawn(
+    repo: Path, url: str, state: Path, owner: str, log: Path, **opts: float
+) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "tests.journal.replica", "--repo", str(repo), "--journal", url]
     argv += ["--state-dir", str(state), "--owner", owner, "--log", str(log)]
     for key, value in opts.items():
@@ -103,15 +103,31 @@ def test_replica_killed_mid_apply_is_recovered_within_ttl_and_one_interval(
     repo = make_fleet_repo(tmp_path / "repo", stacks=3)
     log, journal = tmp_path / "applies.log", open_journal(pg_url, tmp_path / "observer")
     # another host's owner id: the dead replica's lease must expire, no local pid check helps
-    a = _spawn(Path(repo.working_dir), pg_url, tmp_path / "a", "host-a:1:a", log, delay=60, lease=ttl,
-               interval=interval)
+    a = _spawn(
+        Path(repo.working_dir),
+        pg_url,
+        tmp_path / "a",
+        "host-a:1:a",
+        log,
+        delay=60,
+        lease=ttl,
+        interval=interval,
+    )
     b = None
     try:
         stuck = _wait(lambda: _applying_by(journal, "host-a:1:a") is not None, 30, "replica a mid-apply")
         assert stuck >= 0
         project = _applying_by(journal, "host-a:1:a")
-        b = _spawn(Path(repo.working_dir), pg_url, tmp_path / "b", "host-b:1:b", log, delay=0.05, lease=ttl,
-                   interval=interval)
+        b = _spawn(
+            Path(repo.working_dir),
+            pg_url,
+            tmp_path / "b",
+            "host-b:1:b",
+            log,
+            delay=0.05,
+            lease=ttl,
+            interval=interval,
+        )
         _wait(lambda: any(owner == "host-b:1:b" for *_, owner in applies(log)), 30, "replica b applying")
         a.send_signal(signal.SIGKILL)
         a.wait(10)
@@ -138,15 +154,24 @@ def test_replica_paused_past_its_lease_writes_nothing_afterwards(pg_url: str, tm
     ttl = 2.0
     repo = make_fleet_repo(tmp_path / "repo", stacks=2)
     log, journal = tmp_path / "applies.log", open_journal(pg_url, tmp_path / "observer")
-    a = _spawn(Path(repo.working_dir), pg_url, tmp_path / "a", "host-a:1:a", log, delay=3, lease=ttl,
-               interval=0.3)
+    a = _spawn(
+        Path(repo.working_dir), pg_url, tmp_path / "a", "host-a:1:a", log, delay=3, lease=ttl, interval=0.3
+    )
     b = None
     try:
         _wait(lambda: _applying_by(journal, "host-a:1:a") is not None, 30, "replica a mid-apply")
         project = str(_applying_by(journal, "host-a:1:a"))
         a.send_signal(signal.SIGSTOP)
-        b = _spawn(Path(repo.working_dir), pg_url, tmp_path / "b", "host-b:1:b", log, delay=0.05, lease=ttl,
-                   interval=0.3)
+        b = _spawn(
+            Path(repo.working_dir),
+            pg_url,
+            tmp_path / "b",
+            "host-b:1:b",
+            log,
+            delay=0.05,
+            lease=ttl,
+            interval=0.3,
+        )
 
         def taken_over() -> bool:
             state = journal.get(project, "dev")
@@ -189,8 +214,9 @@ def test_journal_unreachable_readyz_false_then_resume_without_loss(
     repo = make_fleet_repo(tmp_path / "repo", stacks=3)
     log = tmp_path / "applies.log"
     stop = threading.Event()
-    agent: Reconciler = replica(Path(repo.working_dir), pg_url, tmp_path / "r", "solo", log, stop=stop,
-                                lease=10.0)
+    agent: Reconciler = replica(
+        Path(repo.working_dir), pg_url, tmp_path / "r", "solo", log, stop=stop, lease=10.0
+    )
     server = start_server("127.0.0.1", 0, ready=agent.is_ready, metrics=agent.metrics.render)
     readyz = f"http://127.0.0.1:{server.server_address[1]}/readyz"
     thread = threading.Thread(target=run, args=(agent,), daemon=True)
