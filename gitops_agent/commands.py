@@ -54,6 +54,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--drift-interval", type=float, metavar="S", help="check drift every S seconds")
     p.add_argument("--auto-remediate", action="store_true", help="re-apply drifted stacks")
     p.add_argument("--listen", metavar="HOST:PORT", help="serve /healthz /readyz /metrics")
+    p.add_argument(
+        "--lease", type=float, default=120.0, metavar="S", help="stack lease TTL in seconds (default 120)"
+    )
     p.set_defaults(handler=run_agent)
 
     p = sub.add_parser("status", help="per-stack status from the agent's journal")
@@ -118,7 +121,10 @@ def _config(args: argparse.Namespace, **extra: Any) -> Any:
         return _build_config(AgentConfig, args, **extra)
     except ValidationError as exc:
         first = exc.errors()[0]
-        option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "option"
+        field = (
+            {"lock_lease": "lease"}.get(str(first["loc"][0]), str(first["loc"][0])) if first["loc"] else ""
+        )
+        option = "--" + field.replace("_", "-") if field else "option"
         raise UsageError(f"{option}: {first['msg']}") from None
 
 
@@ -180,6 +186,7 @@ def run_agent(args: argparse.Namespace) -> int:
             drift_interval=args.drift_interval,
             auto_remediate=args.auto_remediate,
             listen=args.listen,
+            lock_lease=args.lease,
         )
     except UsageError as exc:
         return _fail(str(exc))
