@@ -294,3 +294,16 @@ def test_postgres_replicas_migrate_once(pg_url: str, tmp_path: Path) -> None:
 
     with psycopg.connect(pg_url) as db:
         assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+
+
+def test_the_renewer_keeps_a_lease_past_its_ttl_while_the_work_runs(open_backend: Open) -> None:
+    from gitops_agent.agent import stack_lock
+
+    j = open_backend()
+    with stack_lock(j, "a", "dev", "worker", 0.6) as lease:
+        assert lease is not None
+        time.sleep(1.5)  # more than twice the TTL
+        assert j.acquire_lease("a", "dev", "other", 60) is None
+        j.transition("a", "dev", "applied", applied_revision="r1", history=_entry(), lease=lease)
+    assert j.lease_holder("a", "dev") is None  # released at the end
+    assert [h.action for h in j.history()] == ["applied"]

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from gitops_agent.cli import main
-from gitops_agent.journal import HistoryEntry, Journal
+from gitops_agent.journal import HistoryEntry, Journal, open_journal
+from tests.journal.pg_cluster import PASSWORD, PgCluster
 
 
 def _fill(state: Path, rows: int = 30) -> None:
@@ -195,3 +196,22 @@ def test_status_reads_a_copy_of_a_live_wal_journal_without_writing_it(
     assert after == before  # neither the database, its WAL nor the marker was written
     live.transition("a", "dev", "applied", applied_revision="r20")  # the live agent goes on
     live.close()
+
+
+def test_postgres_tamper_by_a_superuser_is_detected(
+    pg_cluster: PgCluster, pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    journal = open_journal(pg_url, tmp_path)
+    for i in range(4):
+        journal.append_history(HistoryEntry(project="a", env="dev", revision=f"r{i}", action="applied"))
+    assert main(["history", "--journal", pg_url, "--verify"]) == 0
+    assert capsys.readouterr().out.strip() == "chain intact (4 rows)"
+    with pg_cluster.admin(pg_url.rsplit("/", 1)[1]) as db:  # triggers do not stop a superuser
+        db.execute("SET session_replication_role = replica")
+        db.execute("UPDATE history SET summary = 'nothing to see' WHERE id = 2")
+    assert main(["history", "--journal", pg_url, "--verify"]) == 1
+    assert capsys.readouterr().out.strip().startswith("chain broken: row 2: its content differs")
+    argv = ["agent", "--repo", str(tmp_path), "--journal", pg_url, "--engine", "plan-only", "--once"]
+    assert main([*argv, "--state-dir", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert "history chain broken at row 2" in err and PASSWORD not in err
