@@ -3,6 +3,7 @@ with fencing tokens, the hash chain, suspensions, migrations."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 import time
@@ -141,7 +142,7 @@ def test_history_is_chained_and_verifies(open_backend: Open) -> None:
     rows = j.history()
     assert [r.id for r in rows] == [1, 2, 3, 4, 5]
     assert rows[0].prev_digest == ""
-    for prev, row in zip(rows, rows[1:], strict=False):
+    for prev, row in itertools.pairwise(rows):
         assert row.prev_digest == prev.digest
         assert row.digest == row_digest(row, prev.digest)
     report = j.verify()
@@ -243,7 +244,8 @@ def test_sqlite_journal_from_todays_schema_migrates_and_chains(tmp_path: Path) -
           message TEXT NOT NULL DEFAULT '', PRIMARY KEY (project, env));
         CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, project TEXT NOT NULL, env TEXT NOT NULL,
           revision TEXT NOT NULL, action TEXT NOT NULL, plan_digest TEXT, at TEXT NOT NULL,
-          author TEXT NOT NULL DEFAULT '', subject TEXT NOT NULL DEFAULT '', summary TEXT NOT NULL DEFAULT '');
+          author TEXT NOT NULL DEFAULT '', subject TEXT NOT NULL DEFAULT '',
+          summary TEXT NOT NULL DEFAULT '');
         CREATE TRIGGER history_no_update BEFORE UPDATE ON history
         BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
         CREATE TRIGGER history_no_delete BEFORE DELETE ON history

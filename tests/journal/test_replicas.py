@@ -4,7 +4,6 @@ afterwards (fencing); the journal unreachable for a while: /readyz false, nothin
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
