@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -574,17 +574,28 @@ class Reconciler:
                     continue
                 result.outcomes.append(held)
                 broken[project.name] = held.action or "skipped"
-            graphs = self.evaluate_wave(ready, checkout, outputs)
-            for project in ready:
-                if self.stop.is_set():
-                    break
-                outcome = self.reconcile_stack(project, checkout, head, graphs[project.name])
-                result.outcomes.append(outcome)
-                if outcome.action in ("failed", "blocked") or outcome.status is None:
-                    broken[project.name] = outcome.action or "skipped"
-                state = self.journal.get(project.name, cfg.env)
-                if state is not None and outcome.action in ("applied", "unchanged"):
-                    outputs[project.name] = state.outputs
+            pending = list(ready)
+            while pending and not self.stop.is_set():
+                # claim up to `jobs` stacks, then evaluate them: replicas split a wave between them
+                # and no stack is evaluated by an agent that will not reconcile it
+                with ExitStack() as held_leases:
+                    batch: list[tuple[Any, Lease]] = []
+                    while pending and len(batch) < cfg.jobs:
+                        project = pending.pop(0)
+                        lease, skipped = held_leases.enter_context(self.claim(project.name, head))
+                        if lease is None:
+                            assert skipped is not None
+                            self._note(skipped, result, broken, outputs)
+                        else:
+                            batch.append((project, lease))
+                    graphs = self.evaluate_wave([p for p, _ in batch], checkout, outputs)
+                    for project, lease in batch:
+                        if self.stop.is_set():
+                            break
+                        outcome = self.reconcile_stack(
+                            project, checkout, head, graphs[project.name], lease=lease
+                        )
+                        self._note(outcome, result, broken, outputs)
         done = {o.project for o in result.outcomes}
         if any(p.name not in done for p in order):
             result.stopped = True
@@ -598,6 +609,22 @@ class Reconciler:
             self.ready = True
         source.prune_exports(cfg.state_dir / "checkouts", {head.sha})
         return result
+
+    def _note(
+        self,
+        outcome: StackOutcome,
+        result: CycleResult,
+        broken: dict[str, str],
+        outputs: dict[str, dict[str, Any]],
+    ) -> None:
+        """Add a stack's outcome to the cycle: a stack not applied holds back its dependents; an
+        applied one passes its outputs on."""
+        result.outcomes.append(outcome)
+        if outcome.action in ("failed", "blocked") or outcome.status is None:
+            broken[outcome.project] = outcome.action or "skipped"
+        state = self.journal.get(outcome.project, self.cfg.env)
+        if state is not None and outcome.action in ("applied", "unchanged"):
+            outputs[outcome.project] = state.outputs
 
     def suspended_outcome(self, state: StackState | None) -> StackOutcome | None:
         """The outcome of a suspended stack (reported, never applied); None when it is not."""
@@ -671,28 +698,39 @@ class Reconciler:
         return {p.name: g for p, g in zip(projects, graphs, strict=True)}
 
     def reconcile_stack(
-        self, project: Any, checkout: Path, commit: CommitInfo, graph: StackGraph
+        self,
+        project: Any,
+        checkout: Path,
+        commit: CommitInfo,
+        graph: StackGraph,
+        *,
+        lease: Lease | None = None,
     ) -> StackOutcome:
-        """Gate and apply one evaluated stack of the cycle."""
-        name = project.name
-        with self.claim(name, commit) as (lease, done):
+        """Gate and apply one evaluated stack of the cycle (under `lease`, or a claim taken here)."""
+        if lease is not None:
+            return self._reconcile_leased(project, checkout, commit, graph, lease)
+        with self.claim(project.name, commit) as (claimed, done):
             if done is not None:
                 return done
-            assert lease is not None
-            try:
-                report = self.gate(
-                    [graph], self.cfg.env, policies_dir=checkout / "policies", repo_root=checkout
-                )
-                reasons = list(report.blocking(name))
-            except Exception as exc:
-                reasons = [f"gate error: {type(exc).__name__}: {exc}"]
-            if reasons:
-                self.metrics.policy_failures.labels(stack=name).inc()
-                message = "; ".join(reasons)[:2000]
-                return self.record_result(
-                    name, "blocked", "blocked", commit, message, digest=plan_digest(graph), lease=lease
-                )
-            return self.apply_stack(name, project_dir_of(project, checkout), graph, commit, lease=lease)
+            assert claimed is not None
+            return self._reconcile_leased(project, checkout, commit, graph, claimed)
+
+    def _reconcile_leased(
+        self, project: Any, checkout: Path, commit: CommitInfo, graph: StackGraph, lease: Lease
+    ) -> StackOutcome:
+        name = project.name
+        try:
+            report = self.gate([graph], self.cfg.env, policies_dir=checkout / "policies", repo_root=checkout)
+            reasons = list(report.blocking(name))
+        except Exception as exc:
+            reasons = [f"gate error: {type(exc).__name__}: {exc}"]
+        if reasons:
+            self.metrics.policy_failures.labels(stack=name).inc()
+            message = "; ".join(reasons)[:2000]
+            return self.record_result(
+                name, "blocked", "blocked", commit, message, digest=plan_digest(graph), lease=lease
+            )
+        return self.apply_stack(name, project_dir_of(project, checkout), graph, commit, lease=lease)
 
 
 def run(reconciler: Reconciler, *, on_cycle: Callable[[CycleResult], None] | None = None) -> CycleResult:

@@ -196,9 +196,6 @@ def run_agent(args: argparse.Namespace) -> int:
         journal = _open(args.journal, cfg.state_dir, create=True, verify=True)
     except JournalError as exc:
         return _fail(str(exc))
-    from gitops_agent.logs import log as log_event
-
-    log_event("agent.journal", journal=journal.display)  # the URL's password is masked
     stop = threading.Event()
     try:
         reconciler = _reconciler(cfg, stop, journal)
@@ -214,6 +211,9 @@ def run_agent(args: argparse.Namespace) -> int:
         from gitops_agent.logs import log
 
         log("agent.listening", address=f"{listen[0]}:{server.server_address[1]}")
+    from gitops_agent.logs import log as log_event
+
+    log_event("agent.journal", journal=journal.display)  # the URL's password is masked
     try:
         result = run(reconciler)
     finally:

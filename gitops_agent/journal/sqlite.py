@@ -3,7 +3,10 @@ transactions so agents sharing a state directory serialise, and a marker file be
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -87,9 +90,8 @@ class SqliteJournal(SqlJournal):
         self._local = threading.local()
         marker = read_marker(path)
         _check_file(path, marker, create=create)
-        fresh = not path.exists()
-        if fresh:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            _create(path)
         try:
             version = self._version()
             if version < CURRENT_VERSION:
@@ -268,6 +270,32 @@ def _migrate_v1_to_v2(db: sqlite3.Connection) -> None:
         prev = digest
     for statement in _APPEND_ONLY + _V2_TABLES:
         db.execute(statement)
+
+
+def _create(path: Path) -> None:
+    """Make a new journal atomically: the schema is written to a temporary file that is then linked
+    into place (never an empty or half-made journal.sqlite, even when two agents start together)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".journal-new-", suffix=".sqlite", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        db = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("BEGIN IMMEDIATE")
+            for statement in _FRESH:
+                db.execute(statement)
+            db.execute("INSERT INTO schema_version (version) VALUES (?)", (CURRENT_VERSION,))
+            db.execute("COMMIT")
+        finally:
+            db.close()  # the last connection checkpoints: everything is in the file itself
+        with contextlib.suppress(FileExistsError):  # another agent made it first: use theirs
+            os.link(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        for extra in ("-wal", "-shm"):
+            Path(name + extra).unlink(missing_ok=True)
 
 
 @contextmanager

@@ -138,7 +138,7 @@ def test_replica_killed_mid_apply_is_recovered_within_ttl_and_one_interval(
 
         _wait(recovered, 30, "the stuck stack applied by b")
         took = time.monotonic() - killed
-        assert took <= ttl + interval + 2.0, took  # + one cycle of b on this busy machine
+        assert took <= ttl + interval + 4.0, took  # + the duration of b's cycle on a loaded machine
         rows = [h for h in journal.history(project) if h.action == "applied"]
         assert len(rows) == 1 and rows[0].summary.startswith("applied by host-b:1:b")
     finally:
