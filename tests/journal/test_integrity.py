@@ -215,3 +215,26 @@ def test_postgres_tamper_by_a_superuser_is_detected(
     assert main([*argv, "--state-dir", str(tmp_path / "s")]) == 2
     err = capsys.readouterr().err
     assert "history chain broken at row 2" in err and PASSWORD not in err
+
+
+def test_documented_live_backup_restores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/agent.md: copy the marker first, then a SQLite online backup; the restored directory works."""
+    state = tmp_path / "state"
+    live = Journal(state)
+    for i in range(5):
+        live.append_history(HistoryEntry(project="a", env="dev", revision=f"r{i}", action="applied"))
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    shutil.copy(state / "journal.marker.json", backup)
+    live.append_history(HistoryEntry(project="a", env="dev", revision="r5", action="applied"))  # in between
+    source = sqlite3.connect(state / "journal.sqlite")
+    target = sqlite3.connect(backup / "journal.sqlite")
+    source.backup(target)
+    source.close()
+    target.close()
+    live.close()
+    assert main(["history", "--state-dir", str(backup), "--verify"]) == 0
+    assert capsys.readouterr().out.strip() == "chain intact (6 rows)"
+    restored = Journal(backup)  # the agent's open: migrations, marker check
+    restored.append_history(HistoryEntry(project="a", env="dev", revision="r6", action="applied"))
+    assert restored.verify().intact and restored.verify().rows == 7
