@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 ACCOUNT = "123456789012"
@@ -178,8 +178,319 @@ def _policy_document(args: Mapping[str, Any]) -> str:
     return json.dumps({"Version": args.get("version") or "2012-10-17", "Statement": statements}, indent=2)
 
 
-def mock_call(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
-    """Return values for provider functions (data sources) that programs commonly call."""
+# --- lookups (provider functions) -----------------------------------------------------------------
+
+# EC2-style id prefixes by the (lower-cased) noun they identify; matched on the end of a field's stem,
+# longest first, so `defaultSecurityGroupId` -> sg-, `rootSnapshotId` -> snap-.
+ID_PREFIXES: dict[str, str] = {
+    "ami": "ami",
+    "image": "ami",
+    "vpc": "vpc",
+    "subnet": "subnet",
+    "securitygroup": "sg",
+    "instance": "i",
+    "internetgateway": "igw",
+    "egressonlyinternetgateway": "eigw",
+    "natgateway": "nat",
+    "routetable": "rtb",
+    "networkinterface": "eni",
+    "networkacl": "acl",
+    "vpcendpoint": "vpce",
+    "transitgateway": "tgw",
+    "peeringconnection": "pcx",
+    "eip": "eipalloc",
+    "allocation": "eipalloc",
+    "keypair": "key",
+    "launchtemplate": "lt",
+    "volume": "vol",
+    "snapshot": "snap",
+    "prefixlist": "pl",
+    "customergateway": "cgw",
+    "vpngateway": "vgw",
+    "dhcpoptions": "dopt",
+    "kernel": "aki",
+    "ramdisk": "ari",
+    "placementgroup": "pg",
+    "carriergateway": "cagw",
+    "capacityreservation": "cr",
+}
+_PREFIX_KEYS = sorted(ID_PREFIXES, key=len, reverse=True)
+_ZONE_STEMS = ("zone", "hostedzone", "delegationset")
+_TIME = "2026-01-01T00:00:00.000Z"
+_NAMED_STRINGS: dict[str, str] = {
+    "architecture": "x86_64",
+    "virtualizationType": "hvm",
+    "rootDeviceType": "ebs",
+    "rootDeviceName": "/dev/xvda",
+    "imageType": "machine",
+    "hypervisor": "xen",
+    "platformDetails": "Linux/UNIX",
+    "usageOperation": "RunInstances",
+    "bootMode": "uefi-preferred",
+    "imdsSupport": "v2.0",
+    "imageOwnerAlias": "amazon",
+    "sriovNetSupport": "simple",
+    "state": "available",
+    "status": "available",
+    "instanceTenancy": "default",
+    "partition": "aws",
+    "dnsSuffix": "amazonaws.com",
+    "engine": "postgres",
+    "instanceType": "t3.micro",
+    "comment": "Managed by Pulumi",
+    "description": "",
+    "ipv6CidrBlock": "",
+}
+
+
+def _zone_ids(region: str) -> list[str]:
+    parts = region.split("-")
+    short = parts[0] + "".join(p[0] for p in parts[1:-1]) + parts[-1] if len(parts) >= 3 else region
+    return [f"{short}-az{i}" for i in (1, 2, 3)]
+
+
+class _Lookup:
+    """Generates one plausible, well-typed result of invoke `token` (deterministic in token + args)."""
+
+    def __init__(self, token: str, args: Mapping[str, Any], region: str, fields: Any) -> None:
+        from compliance.evaluation.result_types import camel_to_snake
+
+        self.token, self.args, self.region = token, args, region
+        _, self.module, function = _type_parts(token)
+        noun = function[3:] if function.startswith("get") else function
+        wires = {f.wire for f in fields}
+        self.plural = "ids" in wires and noun.endswith("s") and "id" in wires
+        if self.plural:
+            noun = noun.removesuffix("Ids") if noun.endswith("Ids") else noun[:-1]
+        self.noun = noun
+        self.snake_noun = camel_to_snake(noun).replace("_", "-")
+        seed = json.dumps(args, sort_keys=True, default=str)
+        self.seed = f"{token}|{seed}"
+
+    def hex(self, salt: str, size: int = 17) -> str:
+        return hashlib.sha256(f"{self.seed}|{salt}".encode()).hexdigest()[:size]
+
+    def ec2_id(self, stem: str, salt: str) -> str | None:
+        lowered = stem.lower()
+        for key in _PREFIX_KEYS:
+            if lowered.endswith(key):
+                return f"{ID_PREFIXES[key]}-{self.hex(salt)}"
+        return None
+
+    def zone_id(self, salt: str) -> str:
+        return "Z" + self.hex(salt, 13).upper()
+
+    def own_id(self) -> str:
+        if self.plural:
+            return self.region
+        if self.module == "route53" and self.noun.lower() in _ZONE_STEMS:
+            return self.zone_id("id")
+        ec2 = self.ec2_id(self.noun, "id")
+        if ec2 is not None:
+            return ec2
+        if self.module == "kms":
+            full = self.hex("id", 32)
+            return f"{full[:8]}-{full[8:12]}-{full[12:16]}-{full[16:20]}-{full[20:]}"
+        return self.given_name() or f"{self.snake_noun}-{self.hex('id', 7)}"
+
+    def given_name(self) -> str | None:
+        """The name the call asked for: `name`, `bucket` (get_bucket), `functionName`..."""
+        lower = self.noun[:1].lower() + self.noun[1:]
+        for key in ("name", lower, f"{lower}Name"):
+            value = self.args.get(key)
+            if isinstance(value, str) and value:
+                return value
+        return None
+
+    def name(self) -> str:
+        given = self.given_name()
+        if given is not None:
+            return given
+        if self.module == "route53":
+            return f"zone-{self.hex('name', 6)}.example.com"
+        return f"{self.snake_noun}-{self.hex('name', 7)}"
+
+    def arn(self, stem: str, salt: str) -> str:
+        if self.module == "route53" and stem.lower() in ("", *_ZONE_STEMS):
+            return f"arn:aws:route53:::hostedzone/{self.own_id()}"
+        kind = stem[:1].upper() + stem[1:] if stem else self.noun
+        resource = self.own_id() if not stem else f"{camel_to_kebab(stem)}-{self.hex(salt, 7)}"
+        if not stem and self.module == "ec2" and self.noun.lower() in ("ami", "image"):
+            return f"arn:aws:ec2:{self.region}::image/{resource}"
+        return mock_arn(f"aws:{self.module}/x:{kind}", resource, self.region)
+
+    def string(self, wire: str) -> str:
+        if wire == "id":
+            return self.own_id()
+        if wire == "name":
+            return self.name()
+        if wire in _NAMED_STRINGS:
+            return _NAMED_STRINGS[wire]
+        if wire in ("region", "regionName") or wire.endswith("Region"):
+            return self.region
+        if wire in ("accountId", "ownerId", "ownerAccountId", "awsAccountId"):
+            return ACCOUNT
+        if wire == "availabilityZone":
+            return f"{self.region}a"
+        if wire == "availabilityZoneId":
+            return _zone_ids(self.region)[0]
+        if wire == "cidrBlock":
+            return (
+                "10.0.0.0/16"
+                if self.noun.lower() == "vpc"
+                else f"10.0.{int(self.hex('cidr', 4), 16) % 250}.0/24"
+            )
+        if wire.endswith("Arn") or wire == "arn":
+            return self.arn(wire[:-3], wire)
+        if wire.endswith("Id"):
+            stem = wire[:-2]
+            if stem == "hostedZone" or (self.module == "route53" and stem.lower().endswith(_ZONE_STEMS)):
+                return self.own_id() if self.noun.lower() in _ZONE_STEMS else self.zone_id(wire)
+            if stem.lower() in (self.noun.lower(), "image" if self.noun.lower() == "ami" else ""):
+                return self.own_id()
+            return self.ec2_id(stem, wire) or f"{camel_to_kebab(stem)}-{self.hex(wire, 7)}"
+        if wire.endswith(("Date", "Time", "Timestamp")):
+            return _TIME
+        if wire.endswith(("dnsName", "DnsName", "domainName", "DomainName", "endpoint", "Endpoint")):
+            return f"{self.snake_noun}-{self.hex(wire, 7)}.{self.region}.{self.module}.amazonaws.com"
+        if wire.endswith(("url", "Url")):
+            return f"https://{self.snake_noun}-{self.hex(wire, 7)}.{self.region}.{self.module}.amazonaws.com"
+        if wire == "imageLocation":
+            return f"amazon/{self.name()}"
+        return f"{camel_to_kebab(wire)}-{self.hex(wire, 7)}"
+
+    def strings(self, wire: str) -> list[str]:
+        if wire == "ids" and self.plural:
+            singular = self.ec2_id(self.noun, "ids-0")
+            if singular is not None:
+                return [self.ec2_id(self.noun, f"ids-{i}") or "" for i in range(3)]
+            return [f"{self.snake_noun}-{self.hex(f'ids-{i}', 7)}" for i in range(3)]
+        if wire in ("names", "availabilityZones") and self.noun.lower() in (
+            "availabilityzones",
+            "vpc",
+            "subnet",
+        ):
+            return [f"{self.region}{s}" for s in "abc"]
+        if wire == "zoneIds" and "availability" in self.noun.lower():
+            return _zone_ids(self.region)
+        if wire == "nameServers":
+            tlds = ("com", "net", "org", "co.uk")
+            return [f"ns-{i}.awsdns-{i:02d}.{tld}" for i, tld in enumerate(tlds, start=1)]
+        if wire == "cidrBlocks":
+            return ["10.0.0.0/16"]
+        if wire.endswith("Arns"):
+            return [self.string(wire[:-1])]
+        if wire.endswith("Ids"):
+            single = self.ec2_id(wire[:-3], wire)
+            return [single] if single is not None else []
+        return []
+
+    def value(self, wire: str, spec: Any, depth: int = 0) -> Any:
+        from compliance.evaluation.result_types import ListOf, MapOf, ObjectType
+
+        if spec == "str":
+            return self.string(wire)
+        if spec == "bool":
+            return wire in ("enableDnsSupport", "enabled")
+        if spec == "int":
+            return 2 if wire.endswith("Count") else 1
+        if spec == "float":
+            return 1.0
+        if isinstance(spec, ListOf):
+            return self.strings(wire) if spec.item == "str" else []
+        if isinstance(spec, MapOf):
+            return {}
+        if isinstance(spec, ObjectType):
+            if depth >= 2:
+                return None
+            return {f.wire: self.value(f.wire, f.type, depth + 1) for f in spec.fields}
+        return None
+
+
+def camel_to_kebab(name: str) -> str:
+    """`securityGroup` -> `security-group`."""
+    return _kebab(name[:1].upper() + name[1:])
+
+
+_MISSING = object()
+
+
+def coerce(value: Any, spec: Any, depth: int = 0) -> Any:
+    """`value` as type `spec` (the provider's own conversions: "true" -> True, "3" -> 3), else _MISSING."""
+    from compliance.evaluation.result_types import ListOf, MapOf, ObjectType
+
+    if value is None or depth > 6:
+        return _MISSING
+    if spec == "any":
+        return value
+    if spec == "str":
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value) if isinstance(value, (str, int, float)) else _MISSING
+    if spec == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        return _MISSING
+    if spec in ("int", "float"):
+        if isinstance(value, bool):
+            return _MISSING
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return _MISSING
+        if spec == "float":
+            return number
+        return int(number) if number.is_integer() else _MISSING
+    if isinstance(spec, ListOf):
+        if not isinstance(value, list):
+            return _MISSING
+        items = [coerce(item, spec.item, depth + 1) for item in value]
+        return _MISSING if any(item is _MISSING for item in items) else items
+    if isinstance(spec, MapOf):
+        if not isinstance(value, dict):
+            return _MISSING
+        mapped = {str(k): coerce(v, spec.value, depth + 1) for k, v in value.items()}
+        return _MISSING if any(v is _MISSING for v in mapped.values()) else mapped
+    if isinstance(spec, ObjectType):
+        if not isinstance(value, dict):
+            return _MISSING
+        out = {}
+        for field in spec.fields:
+            if field.wire in value:
+                item = coerce(value[field.wire], field.type, depth + 1)
+                if item is not _MISSING:
+                    out[field.wire] = item
+        return out
+    return _MISSING
+
+
+def _fields(token: str, sdk_path: tuple[str, ...] | None = None) -> Any:
+    from compliance.evaluation.result_types import result_type
+
+    return result_type(token, sdk_path)
+
+
+def plausible_result(
+    token: str, args: Mapping[str, Any], region: str, sdk_path: Sequence[str] | None = None
+) -> dict[str, Any] | None:
+    """Every field of invoke `token`'s result type with a plausible value: the call's own arguments
+    where the type declares them (converted to the declared type), made-up ids, ARNs, names, lists
+    otherwise. None when the result type is unknown (its SDK is not installed here)."""
+    fields = _fields(token, tuple(sdk_path) if sdk_path is not None else None)
+    if fields is None:
+        return None
+    lookup = _Lookup(token, args, region, fields)
+    result: dict[str, Any] = {}
+    for field in fields:
+        echoed = coerce(args.get(field.wire), field.type)
+        result[field.wire] = echoed if echoed is not _MISSING else lookup.value(field.wire, field.type)
+    return result
+
+
+def _special(token: str, args: Mapping[str, Any], region: str) -> dict[str, Any] | None:
+    """Lookups with fixed or computed answers (identity, region, AZs, policy documents)."""
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
         return {
             "accountId": ACCOUNT,
@@ -193,7 +504,7 @@ def mock_call(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
         return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
     if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
         names = [f"{region}{s}" for s in "abc"]
-        return {"names": names, "zoneIds": [f"use1-az{i}" for i in (1, 2, 3)], "id": region}
+        return {"names": names, "zoneIds": _zone_ids(region), "id": region, "groupNames": [region]}
     if token == "aws:iam/getPolicyDocument:getPolicyDocument":
         document = _policy_document(args)
         return {
@@ -201,4 +512,35 @@ def mock_call(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:
             "minifiedJson": json.dumps(json.loads(document), separators=(",", ":")),
             "id": short_hash(document),
         }
-    return dict(args)
+    return None
+
+
+class PinSource(typing.Protocol):
+    """Pinned lookup results (compliance.evaluation.lookups.LookupPins)."""
+
+    def pinned(self, token: str, args: Mapping[str, Any]) -> Mapping[str, Any] | None: ...
+
+
+def mock_call(
+    token: str,
+    args: dict[str, Any],
+    region: str,
+    pins: PinSource | None = None,
+    sdk_path: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The result of provider function `token` called with `args` (wire names) in `region`.
+
+    Special cases (caller identity, region, partition, AZs, policy documents) over a plausible value
+    for every field of the SDK's result type, then the user's pinned values (gitops-lookups.yaml)
+    over both. A function whose result type is unknown here returns only its pins (or nothing): its
+    arguments are never echoed. `sdk_path`: where the program's provider SDKs are (its
+    site-packages); None reads the result types from this interpreter's SDKs."""
+    result = plausible_result(token, args, region, sdk_path) or {}
+    special = _special(token, args, region)
+    if special is not None:
+        result.update(special)
+    if pins is not None:
+        pinned = pins.pinned(token, args)
+        if pinned is not None:
+            result.update(pinned)
+    return result
