@@ -138,6 +138,50 @@ def agent_table(ag: dict[str, Any]) -> list[str]:
     return _table(["`gitops agent --once`, plan-only", "best s", "CPU s", "stack events (last run)"], rows)
 
 
+def journal_rows(jr: dict[str, Any]) -> list[list[str]]:
+    """One row per backend: replicas, warm-up / idle / one-change fleet cycle (slowest replica), applies."""
+    rows = []
+    for b in jr["backends"]:
+        if b.get("error"):
+            rows.append([b["backend"], str(b["replicas"]), "-", "-", "-", b["error"]])
+            continue
+        warm = b.get("warmup") or {}
+        wall = max((r["wall_s"] for r in warm.get("runs", [])), default=None)
+        last = (b.get("changed") or [{}])[-1].get("events", {})
+        applies = f"applied {last.get('stack.applied', 0)}, skipped {last.get('stack.locked', 0)} locked"
+        rows.append(
+            [
+                b["backend"],
+                str(b["replicas"]),
+                _f(wall),
+                _f(b["idle_best_s"]),
+                _f(b["changed_best_s"]),
+                applies,
+            ]
+        )
+    return rows
+
+
+JOURNAL_COLUMNS = ["journal", "agents", "warm-up s", "idle s", "one change s", "last one-change cycle"]
+
+
+def journal_table(jr: dict[str, Any]) -> list[str]:
+    """Agent cycles per journal backend."""
+    return _table(JOURNAL_COLUMNS, journal_rows(jr))
+
+
+def journal_rich(jr: dict[str, Any]) -> Any:
+    """The same as a rich table for the terminal."""
+    from rich.table import Table
+
+    t = Table(title=f"Agent cycles per journal, {jr['stacks']} stacks, `--once`, plan-only, best wall s")
+    for col in JOURNAL_COLUMNS:
+        t.add_column(col, justify="right")
+    for row in journal_rows(jr):
+        t.add_row(*row)
+    return t
+
+
 def phases_table(runs: dict[str, dict[str, Any]]) -> list[str]:
     """One row per pipeline phase, one column per variant (sequential, Checkov warmed during evaluation)."""
     names = list(dict.fromkeys(k for r in runs.values() for k in r if k not in ("overlap", "error")))
@@ -156,6 +200,8 @@ def render(results: dict[str, Any]) -> str:
         out += ["### Multi-stack repository", *multistack_table(results["multistack"]), ""]
     if results.get("agent"):
         out += ["### Agent", *agent_table(results["agent"]), ""]
+    if results.get("journal"):
+        out += ["### Agent per journal backend", *journal_table(results["journal"]), ""]
     prof = results.get("profile")
     if prof and prof.get("phases_s"):
         out += [

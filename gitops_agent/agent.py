@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,17 @@ from gitops_agent.deploy_gate import Check, PreviewBlocked, apply_checked
 from gitops_agent.digest import describe_changes, plan_digest, resource_digests
 from gitops_agent.drift import check_drift
 from gitops_agent.engines import Engine, EngineError, TransientEngineError
-from gitops_agent.journal import Action, HistoryEntry, Journal, StackState, Status
+from gitops_agent.journal import (
+    Action,
+    HistoryEntry,
+    JournalBackend,
+    JournalUnavailable,
+    Lease,
+    LeaseLost,
+    StackState,
+    Status,
+    open_journal,
+)
 from gitops_agent.logs import log
 from gitops_agent.metrics import AgentMetrics
 from gitops_agent.retry import retry
@@ -51,6 +61,7 @@ class AgentConfig(BaseModel):
     env: str = "dev"
     engine: str = "pulumi"
     state_dir: Path = Path(".gitops")
+    journal_url: str | None = Field(default=None, description="None: <state_dir>/journal.sqlite")
     interval: float = Field(default=60.0, gt=0, allow_inf_nan=False)
     once: bool = False
     drift_interval: float | None = Field(default=None, gt=0, allow_inf_nan=False)
@@ -96,26 +107,44 @@ class CycleResult(BaseModel):
 
 
 @contextmanager
-def stack_lock(journal: Journal, project: str, env: str, owner: str, lease: float) -> Iterator[bool]:
-    """Hold the stack's apply lock (yield False if another live owner has it), heartbeating the lease."""
-    if not journal.acquire_lock(project, env, owner, lease):
-        yield False
+def stack_lock(
+    journal: JournalBackend, project: str, env: str, owner: str, ttl: float
+) -> Iterator[Lease | None]:
+    """Hold the stack's lease (yield None if another live owner has it); a renewer thread extends it
+    every ttl/3 while the body runs. Writes made with the lease carry its fencing token."""
+    try:
+        lease = journal.acquire_lease(project, env, owner, ttl)
+    except JournalUnavailable as exc:
+        log("stack.lease_unavailable", "error", project=project, env=env, error=str(exc))
+        lease = None
+    if lease is None:
+        yield None
         return
     done = threading.Event()
 
-    def heartbeat() -> None:
-        while not done.wait(lease / 3):
-            if not journal.renew_lock(project, env, owner, lease):
-                log("stack.lock_lost", "error", project=project, env=env, owner=owner)
+    def renew() -> None:
+        try:
+            while not done.wait(ttl / 3):
+                try:
+                    if not journal.renew_lease(lease, ttl):
+                        log("stack.lock_lost", "error", project=project, env=env, token=lease.token)
+                        return
+                except JournalUnavailable as exc:
+                    log("stack.lease_renew_failed", "warning", project=project, error=str(exc))
+        finally:
+            journal.close()  # this thread's connection
 
-    beat = threading.Thread(target=heartbeat, name=f"lock-{project}", daemon=True)
+    beat = threading.Thread(target=renew, name=f"lease-{project}", daemon=True)
     beat.start()
     try:
-        yield True
+        yield lease
     finally:
         done.set()
         beat.join()
-        journal.release_lock(project, env, owner)
+        try:
+            journal.release_lease(lease)
+        except JournalUnavailable as exc:  # it expires by itself
+            log("stack.lease_release_failed", "warning", project=project, error=str(exc))
 
 
 def owner_is_dead(owner: str) -> bool:
@@ -172,7 +201,7 @@ class Reconciler:
         cfg: AgentConfig,
         engine: Engine,
         *,
-        journal: Journal | None = None,
+        journal: JournalBackend | None = None,
         metrics: AgentMetrics | None = None,
         stop: threading.Event | None = None,
         evaluate: Evaluate | None = None,
@@ -183,7 +212,7 @@ class Reconciler:
     ) -> None:
         self.cfg = cfg
         self.engine = engine
-        self.journal = journal or Journal(cfg.state_dir)
+        self.journal = journal or open_journal(cfg.journal_url, cfg.state_dir)
         self.metrics = metrics or AgentMetrics()
         self.stop = stop or threading.Event()
         # The real steps are imported on first use: an idle cycle never loads Checkov.
@@ -191,6 +220,10 @@ class Reconciler:
         self.ready = False
         self.on_outcome = on_outcome  # e.g. commit statuses and notifications (queued, never blocking)
         self.trigger = trigger or SyncTrigger()
+
+    def is_ready(self) -> bool:
+        """/readyz: a sync completed once and the journal answers now."""
+        return self.ready and self.journal.ping()
 
     @property
     def evaluate(self) -> Evaluate:
@@ -261,10 +294,12 @@ class Reconciler:
         applied: bool = False,
         outputs: dict[str, Any] | None = None,
         resources: dict[str, str] | None = None,
+        lease: Lease | None = None,
     ) -> StackOutcome:
         """One journal transition (+ history row when `action`), counted in the metrics.
 
-        `applied` makes `commit` and `digest` the stack's last applied revision and digest.
+        `applied` makes `commit` and `digest` the stack's last applied revision and digest; with a
+        `lease`, the journal refuses the write (LeaseLost) unless the lease is still current.
         """
         entry = None
         if action is not None:
@@ -278,7 +313,6 @@ class Reconciler:
                 subject=commit.subject,
                 summary=message,
             )
-            self.metrics.reconciles.labels(result=action).inc()
         self.journal.transition(
             project,
             self.cfg.env,
@@ -290,7 +324,10 @@ class Reconciler:
             outputs=outputs,
             resources=resources,
             history=entry,
+            lease=lease,
         )
+        if action is not None:
+            self.metrics.reconciles.labels(result=action).inc()
         log(
             f"stack.{action or status}",
             project=project,
@@ -315,18 +352,42 @@ class Reconciler:
         *,
         action: Action = "applied",
         check: Check | None = None,
+        lease: Lease | None = None,
     ) -> StackOutcome:
-        """Apply one gated graph under the stack lock: applying -> applied | failed, recorded atomically.
+        """Apply one gated graph under the stack's lease: applying -> applied | failed, recorded
+        atomically with the lease's fencing token (taken here unless the caller holds `lease`).
 
         With `check` and a planning engine (pulumi), the engine's own preview is gated too and `up`
         applies that plan only (deploy_gate); a preview that fails the gate records `blocked`.
         """
+        if lease is not None:
+            return self._apply_leased(project, project_dir, graph, commit, action, check, lease)
+        with stack_lock(self.journal, project, self.cfg.env, self.cfg.owner, self.cfg.lock_lease) as held:
+            if held is None:
+                return self.locked_outcome(project)
+            return self._apply_leased(project, project_dir, graph, commit, action, check, held)
+
+    def locked_outcome(self, project: str) -> StackOutcome:
+        """The outcome of a stack another agent holds (skipped, not recorded)."""
+        try:
+            owner = self.journal.lease_holder(project, self.cfg.env)
+        except JournalUnavailable:
+            owner = "unknown (journal unreachable)"
+        log("stack.locked", "warning", project=project, owner=owner)
+        return StackOutcome(project=project, action=None, status=None, message=f"locked by {owner}")
+
+    def _apply_leased(
+        self,
+        project: str,
+        project_dir: Path,
+        graph: StackGraph,
+        commit: CommitInfo,
+        action: Action,
+        check: Check | None,
+        lease: Lease,
+    ) -> StackOutcome:
         env, digest = self.cfg.env, plan_digest(graph)
-        with stack_lock(self.journal, project, env, self.cfg.owner, self.cfg.lock_lease) as locked:
-            if not locked:
-                owner = self.journal.lock_owner(project, env)
-                log("stack.locked", "warning", project=project, owner=owner)
-                return StackOutcome(project=project, action=None, status=None, message=f"locked by {owner}")
+        try:
             state = self.journal.get(project, env)
             if (
                 action == "applied"
@@ -342,47 +403,80 @@ class Reconciler:
                     "desired state unchanged",
                     digest=digest,
                     applied=True,
+                    lease=lease,
                 )
             doing = "recording" if self.engine.name == "plan-only" else "applying"
-            self.record(project, "applying", None, commit, f"{doing} {commit.sha[:12]}")
-            try:
-                result = retry(
-                    lambda: apply_checked(self.engine, project_dir, graph, check),
-                    transient=(TransientEngineError,),
-                    attempts=3,
-                    base=1.0,
-                    stop=self.stop,
-                    on_retry=lambda n, exc, d: log(
-                        "engine.retry",
-                        "warning",
-                        project=project,
-                        attempt=n,
-                        error=str(exc),
-                        delay=round(d, 2),
-                    ),
-                )
-            except PreviewBlocked as exc:
-                self.metrics.policy_failures.labels(stack=project).inc()
-                return self.record(project, "blocked", "blocked", commit, str(exc)[:2000], digest=digest)
-            except EngineError as exc:
-                return self.record(project, "failed", "failed", commit, str(exc), digest=digest)
-            except Exception as exc:  # an engine bug must not leave the stack `applying`
-                msg = f"{type(exc).__name__}: {exc}"
-                return self.record(project, "failed", "failed", commit, msg, digest=digest)
-            self.metrics.last_applied.labels(stack=project).set(time.time())
-            resources = resource_digests(graph)
-            changes = describe_changes(state.resources if state else {}, resources)
-            return self.record(
-                project,
-                "applied",
-                action,
-                commit,
-                f"{result.summary}; resources {changes}",
-                digest=digest,
-                applied=True,
-                outputs=result.outputs,
-                resources=resources,
+            self.record(project, "applying", None, commit, f"{doing} {commit.sha[:12]}", lease=lease)
+        except LeaseLost as exc:
+            return self.fenced(project, exc)
+        try:
+            result = retry(
+                lambda: apply_checked(self.engine, project_dir, graph, check),
+                transient=(TransientEngineError,),
+                attempts=3,
+                base=1.0,
+                stop=self.stop,
+                on_retry=lambda n, exc, d: log(
+                    "engine.retry",
+                    "warning",
+                    project=project,
+                    attempt=n,
+                    error=str(exc),
+                    delay=round(d, 2),
+                ),
             )
+        except PreviewBlocked as exc:
+            self.metrics.policy_failures.labels(stack=project).inc()
+            return self.record_result(
+                project, "blocked", "blocked", commit, str(exc)[:2000], digest=digest, lease=lease
+            )
+        except EngineError as exc:
+            return self.record_result(
+                project, "failed", "failed", commit, str(exc), digest=digest, lease=lease
+            )
+        except Exception as exc:  # an engine bug must not leave the stack `applying`
+            msg = f"{type(exc).__name__}: {exc}"
+            return self.record_result(project, "failed", "failed", commit, msg, digest=digest, lease=lease)
+        self.metrics.last_applied.labels(stack=project).set(time.time())
+        resources = resource_digests(graph)
+        changes = describe_changes(state.resources if state else {}, resources)
+        return self.record_result(
+            project,
+            "applied",
+            action,
+            commit,
+            f"{result.summary}; resources {changes}",
+            digest=digest,
+            applied=True,
+            outputs=result.outputs,
+            resources=resources,
+            lease=lease,
+        )
+
+    def record_result(
+        self, project: str, status: Status, action: Action, commit: CommitInfo, message: str, **kw: Any
+    ) -> StackOutcome:
+        """`record` an apply's result, retrying while the journal is unreachable; a refused write
+        (the lease went stale: another agent owns the stack now) records nothing."""
+        try:
+            return retry(
+                lambda: self.record(project, status, action, commit, message, **kw),
+                transient=(JournalUnavailable,),
+                attempts=6,
+                base=0.5,
+                cap=5.0,
+                on_retry=lambda n, exc, d: log(
+                    "journal.retry", "warning", project=project, attempt=n, error=str(exc), delay=round(d, 2)
+                ),
+            )
+        except LeaseLost as exc:
+            return self.fenced(project, exc)
+
+    def fenced(self, project: str, exc: LeaseLost) -> StackOutcome:
+        """A write refused because this agent's lease is stale: nothing recorded, the stack is left
+        to the agent that holds it now (or to the next cycle's recovery)."""
+        log("stack.fenced", "error", project=project, error=str(exc))
+        return StackOutcome(project=project, action=None, status=None, message=str(exc))
 
     # --- a cycle --------------------------------------------------------------------------------
     def recover(self, mirror: git.Repo, projects: list[Any], checkout: Path) -> list[str]:
@@ -391,31 +485,39 @@ class Reconciler:
         for state in self.journal.states():
             if state.env != self.cfg.env or state.status != "applying":
                 continue
-            owner = self.journal.lock_owner(state.project, state.env)
+            owner = self.journal.lease_holder(state.project, state.env)
             if owner not in (None, self.cfg.owner):
                 if not owner_is_dead(owner):
                     continue  # another live agent is applying it right now
                 log("stack.lock_broken", "warning", project=state.project, dead_owner=owner)
-                self.journal.release_lock(state.project, state.env, owner)
+                self.journal.break_lease(state.project, state.env, owner)
             project = next((p for p in projects if p.name == state.project), None)
             if project is None:
                 continue
             with stack_lock(
                 self.journal, state.project, state.env, self.cfg.owner, self.cfg.lock_lease
-            ) as ok:
-                if not ok:
+            ) as lease:
+                if lease is None:
                     continue
+                now = self.journal.get(state.project, state.env)
+                if now is None or now.status != "applying":
+                    continue  # another agent recovered it meanwhile
                 try:
                     self.engine.recover(project_dir_of(project, checkout), state.project, state.env)
                 except EngineError as exc:
                     log("stack.recover_failed", "error", project=state.project, error=str(exc))
                     continue
-                self.journal.transition(
-                    state.project,
-                    state.env,
-                    "pending",
-                    message=f"recovered from an interrupted apply of {str(state.seen_revision)[:12]}",
-                )
+                try:
+                    self.journal.transition(
+                        state.project,
+                        state.env,
+                        "pending",
+                        message=f"recovered from an interrupted apply of {str(state.seen_revision)[:12]}",
+                        lease=lease,
+                    )
+                except LeaseLost as exc:
+                    self.fenced(state.project, exc)
+                    continue
             log("stack.recovered", "warning", project=state.project, env=state.env)
             recovered.append(state.project)
         return recovered
@@ -491,23 +593,38 @@ class Reconciler:
                 break
             ready: list[Any] = []
             for project in wave:
+                suspended = self.suspended_outcome(states[project.name])
+                if suspended is not None:
+                    result.outcomes.append(suspended)
+                    continue
                 held = self.held_back(project, head, broken)
                 if held is None:
                     ready.append(project)
                     continue
                 result.outcomes.append(held)
                 broken[project.name] = held.action or "skipped"
-            graphs = self.evaluate_wave(ready, checkout, outputs)
-            for project in ready:
-                if self.stop.is_set():
-                    break
-                outcome = self.reconcile_stack(project, checkout, head, graphs[project.name])
-                result.outcomes.append(outcome)
-                if outcome.action in ("failed", "blocked") or outcome.status is None:
-                    broken[project.name] = outcome.action or "skipped"
-                state = self.journal.get(project.name, cfg.env)
-                if state is not None and outcome.action in ("applied", "unchanged"):
-                    outputs[project.name] = state.outputs
+            pending = list(ready)
+            while pending and not self.stop.is_set():
+                # claim up to `jobs` stacks, then evaluate them: replicas split a wave between them
+                # and no stack is evaluated by an agent that will not reconcile it
+                with ExitStack() as held_leases:
+                    batch: list[tuple[Any, Lease]] = []
+                    while pending and len(batch) < cfg.jobs:
+                        project = pending.pop(0)
+                        lease, skipped = held_leases.enter_context(self.claim(project.name, head))
+                        if lease is None:
+                            assert skipped is not None
+                            self._note(skipped, result, broken, outputs)
+                        else:
+                            batch.append((project, lease))
+                    graphs = self.evaluate_wave([p for p, _ in batch], checkout, outputs)
+                    for project, lease in batch:
+                        if self.stop.is_set():
+                            break
+                        outcome = self.reconcile_stack(
+                            project, checkout, head, graphs[project.name], lease=lease
+                        )
+                        self._note(outcome, result, broken, outputs)
         done = {o.project for o in result.outcomes}
         if any(p.name not in done for p in order):
             result.stopped = True
@@ -521,6 +638,31 @@ class Reconciler:
             self.ready = True
         source.prune_exports(cfg.state_dir / "checkouts", {head.sha})
         return result
+
+    def _note(
+        self,
+        outcome: StackOutcome,
+        result: CycleResult,
+        broken: dict[str, str],
+        outputs: dict[str, dict[str, Any]],
+    ) -> None:
+        """Add a stack's outcome to the cycle: a stack not applied holds back its dependents; an
+        applied one passes its outputs on."""
+        result.outcomes.append(outcome)
+        if outcome.action in ("failed", "blocked") or outcome.status is None:
+            broken[outcome.project] = outcome.action or "skipped"
+        state = self.journal.get(outcome.project, self.cfg.env)
+        if state is not None and outcome.action in ("applied", "unchanged"):
+            outputs[outcome.project] = state.outputs
+
+    def suspended_outcome(self, state: StackState | None) -> StackOutcome | None:
+        """The outcome of a suspended stack (reported, never applied); None when it is not."""
+        if state is None or state.suspended is None:
+            return None
+        why = f": {state.suspended.reason}" if state.suspended.reason else ""
+        message = f"suspended by {state.suspended.by} at {state.suspended.at}{why}"
+        log("stack.suspended", "warning", project=state.project, env=state.env, message=message)
+        return StackOutcome(project=state.project, action=None, status=state.status, message=message)
 
     def held_back(self, project: Any, commit: CommitInfo, broken: dict[str, str]) -> StackOutcome | None:
         """The outcome for a stack whose dependency was not applied in this cycle (None: go ahead).
@@ -536,7 +678,43 @@ class Reconciler:
                 project=project.name, action=None, status=None, message=f"waiting for {', '.join(bad)}"
             )
         why = ", ".join(f"{d} is {broken[d]}" for d in bad)
-        return self.record(project.name, "blocked", "blocked", commit, f"dependency not applied: {why}")
+        with self.claim(project.name, commit) as (lease, done):
+            if done is not None:
+                return done
+            assert lease is not None
+            try:
+                return self.record(
+                    project.name, "blocked", "blocked", commit, f"dependency not applied: {why}", lease=lease
+                )
+            except LeaseLost as exc:
+                return self.fenced(project.name, exc)
+
+    @contextmanager
+    def claim(self, project: str, commit: CommitInfo) -> Iterator[tuple[Lease | None, StackOutcome | None]]:
+        """Hold the stack's lease for this revision: yields (lease, None) to go ahead, or (None, outcome)
+        when another agent holds it, already applied or blocked it at this revision, or it is suspended."""
+        with stack_lock(self.journal, project, self.cfg.env, self.cfg.owner, self.cfg.lock_lease) as lease:
+            if lease is None:
+                yield None, self.locked_outcome(project)
+                return
+            state = self.journal.get(project, self.cfg.env)
+            suspended = self.suspended_outcome(state)
+            if suspended is not None:
+                yield None, suspended
+            elif state is not None and state.status == "applied" and state.revision == commit.sha:
+                yield (
+                    None,
+                    StackOutcome(
+                        project=project, action="unchanged", status="applied", message="already applied"
+                    ),
+                )
+            elif state is not None and state.status == "blocked" and state.seen_revision == commit.sha:
+                yield (
+                    None,
+                    StackOutcome(project=project, action="blocked", status="blocked", message=state.message),
+                )
+            else:
+                yield lease, None
 
     def evaluate_wave(
         self, projects: list[Any], checkout: Path, outputs: dict[str, dict[str, Any]]
@@ -549,17 +727,38 @@ class Reconciler:
         return {p.name: g for p, g in zip(projects, graphs, strict=True)}
 
     def reconcile_stack(
-        self, project: Any, checkout: Path, commit: CommitInfo, graph: StackGraph
+        self,
+        project: Any,
+        checkout: Path,
+        commit: CommitInfo,
+        graph: StackGraph,
+        *,
+        lease: Lease | None = None,
     ) -> StackOutcome:
-        """Gate and apply one evaluated stack of the cycle."""
+        """Gate and apply one evaluated stack of the cycle (under `lease`, or a claim taken here)."""
+        if lease is not None:
+            return self._reconcile_leased(project, checkout, commit, graph, lease)
+        with self.claim(project.name, commit) as (claimed, done):
+            if done is not None:
+                return done
+            assert claimed is not None
+            return self._reconcile_leased(project, checkout, commit, graph, claimed)
+
+    def _reconcile_leased(
+        self, project: Any, checkout: Path, commit: CommitInfo, graph: StackGraph, lease: Lease
+    ) -> StackOutcome:
         name = project.name
         reasons = self.gate_reasons(name, graph, checkout)
         if reasons:
             self.metrics.policy_failures.labels(stack=name).inc()
             message = "; ".join(reasons)[:2000]
-            return self.record(name, "blocked", "blocked", commit, message, digest=plan_digest(graph))
+            return self.record_result(
+                name, "blocked", "blocked", commit, message, digest=plan_digest(graph), lease=lease
+            )
         check = partial(self.gate_reasons, name, checkout=checkout)
-        return self.apply_stack(name, project_dir_of(project, checkout), graph, commit, check=check)
+        return self.apply_stack(
+            name, project_dir_of(project, checkout), graph, commit, check=check, lease=lease
+        )
 
     def gate_reasons(self, name: str, graph: StackGraph, checkout: Path) -> list[str]:
         """Why the gate (policies of the checkout) blocks `graph` of stack `name`; empty: it passes."""

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -14,6 +17,16 @@ from rich.console import Console
 from rich.table import Table
 
 ENGINES = ("pulumi", "plan-only")
+
+
+def _journal_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--journal",
+        metavar="URL",
+        default=os.environ.get("GITOPS_JOURNAL_URL") or None,
+        help="sqlite:///PATH or postgresql://USER:PASS@HOST/DB (env GITOPS_JOURNAL_URL;"
+        " default <state-dir>/journal.sqlite)",
+    )
 
 
 def _common_source(p: argparse.ArgumentParser, *, repo_required: bool) -> None:
@@ -29,6 +42,7 @@ def _common_source(p: argparse.ArgumentParser, *, repo_required: bool) -> None:
     p.add_argument("--stacks-dir", default="stacks", help="projects dir inside the repo (default stacks)")
     p.add_argument("--allow-rewrite", action="store_true", help="accept a force-pushed (rewritten) branch")
     p.add_argument("--jobs", type=int, default=2, help="stacks evaluated at once (default 2)")
+    _journal_option(p)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,6 +62,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--no-commit-status", action="store_true", help="never post commit statuses, even with a token"
     )
+    p.add_argument(
+        "--lease", type=float, default=120.0, metavar="S", help="stack lease TTL in seconds (default 120)"
+    )
     p.set_defaults(handler=run_agent)
 
     p = sub.add_parser("sync", help="ask a running agent to sync now (POST /sync on its --listen)")
@@ -56,14 +73,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("status", help="per-stack status from the agent's journal")
     p.add_argument("--state-dir", type=Path, default=Path(".gitops"))
+    _journal_option(p)
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(handler=run_status)
 
     p = sub.add_parser("history", help="the agent's audit log")
     p.add_argument("--state-dir", type=Path, default=Path(".gitops"))
+    _journal_option(p)
     p.add_argument("--project", help="only this project")
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument(
+        "--verify", action="store_true", help="check the history hash chain (exit 1 at the first broken link)"
+    )
     p.set_defaults(handler=run_history)
+
+    p = sub.add_parser("stack", help="suspend or resume one stack (recorded in the journal)")
+    stack_sub = p.add_subparsers(dest="stack_command", metavar="ACTION", required=True)
+    for name, text in (("suspend", "never apply PROJECT until resumed"), ("resume", "apply PROJECT again")):
+        q = stack_sub.add_parser(name, help=text)
+        q.add_argument("project", metavar="PROJECT")
+        q.add_argument("--env", required=True, help="stack/environment")
+        q.add_argument("--reason", default="", help="why (recorded in the history)")
+        q.add_argument("--by", help="who (default USER@HOST)")
+        q.add_argument("--state-dir", type=Path, default=Path(".gitops"))
+        _journal_option(q)
+        q.set_defaults(handler=run_stack, suspend=name == "suspend")
 
     p = sub.add_parser("drift", help="compare live state with the last applied state (exit 1 on drift)")
     _common_source(p, repo_required=True)
@@ -99,7 +133,10 @@ def _config(args: argparse.Namespace, **extra: Any) -> Any:
         return _build_config(AgentConfig, args, **extra)
     except ValidationError as exc:
         first = exc.errors()[0]
-        option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "option"
+        field = (
+            {"lock_lease": "lease"}.get(str(first["loc"][0]), str(first["loc"][0])) if first["loc"] else ""
+        )
+        option = "--" + field.replace("_", "-") if field else "option"
         raise UsageError(f"{option}: {first['msg']}") from None
 
 
@@ -115,16 +152,17 @@ def _build_config(model: Any, args: argparse.Namespace, **extra: Any) -> Any:
         stacks_dir=args.stacks_dir,
         allow_rewrite=args.allow_rewrite,
         jobs=args.jobs,
+        journal_url=args.journal,
         **extra,
     )
 
 
-def _reconciler(cfg: Any, stop: threading.Event) -> Any:
+def _reconciler(cfg: Any, stop: threading.Event, journal: Any = None) -> Any:
     from gitops_agent.agent import Reconciler
     from gitops_agent.engines import make_engine
 
     engine = make_engine(cfg.engine, cfg.state_dir, cfg.env, backend_url=cfg.backend_url, refresh=cfg.refresh)
-    return Reconciler(cfg, engine, stop=stop)
+    return Reconciler(cfg, engine, stop=stop, journal=journal)
 
 
 def install_stop_handlers(stop: threading.Event) -> None:
@@ -167,12 +205,19 @@ def run_agent(args: argparse.Namespace) -> int:
             drift_interval=args.drift_interval,
             auto_remediate=args.auto_remediate,
             listen=args.listen,
+            lock_lease=args.lease,
         )
     except UsageError as exc:
         return _fail(str(exc))
+    from gitops_agent.journal import JournalError
+
+    try:  # refuse a missing, damaged or tampered journal before anything runs
+        journal = _open(args.journal, cfg.state_dir, create=True, verify=True)
+    except JournalError as exc:
+        return _fail(str(exc))
     stop = threading.Event()
     try:
-        reconciler = _reconciler(cfg, stop)
+        reconciler = _reconciler(cfg, stop, journal)
         reporter = _reporter(args, cfg, reconciler)
     except (EngineConfigError, UsageError) as exc:
         return _fail(str(exc))
@@ -183,7 +228,7 @@ def run_agent(args: argparse.Namespace) -> int:
         try:
             server = start_server(
                 *listen,
-                ready=lambda: reconciler.ready,
+                ready=reconciler.is_ready,
                 metrics=reconciler.metrics.render,
                 routes=_routes(cfg.branch, reconciler.trigger.request),
             )
@@ -192,6 +237,9 @@ def run_agent(args: argparse.Namespace) -> int:
         from gitops_agent.logs import log
 
         log("agent.listening", address=f"{listen[0]}:{server.server_address[1]}")
+    from gitops_agent.logs import log as log_event
+
+    log_event("agent.journal", journal=journal.display)  # the URL's password is masked
     try:
         result = run(reconciler)
     finally:
@@ -287,20 +335,40 @@ def _table(title: str, columns: list[str], rows: list[list[str]], caption: str |
     Console().print(table)
 
 
-def _journal(state_dir: Path) -> Any:
-    from gitops_agent.journal import JOURNAL_FILE, Journal
+def _open(
+    url: str | None, state_dir: Path, *, create: bool = False, read_only: bool = True, verify: bool = False
+) -> Any:
+    """The journal at `url` (default: the state dir's SQLite file); JournalError says what is wrong.
 
-    if not (state_dir / JOURNAL_FILE).is_file():
-        return None
-    return Journal(state_dir)
+    `read_only` SQLite works on a copy of a live state directory; `create` makes a missing journal.
+    """
+    from gitops_agent.journal import open_journal
+
+    where = state_dir.expanduser().resolve()
+    return open_journal(url, where, create=create, read_only=read_only and not create, verify=verify)
+
+
+def _journal(args: argparse.Namespace) -> Any:
+    """The journal of a reading command, or a one-line error (exit 2) as a string."""
+    from gitops_agent.journal import JournalError
+
+    try:
+        return _open(args.journal, args.state_dir)
+    except JournalError as exc:
+        return str(exc)
 
 
 def run_status(args: argparse.Namespace) -> int:
     """Handle `gitops status`."""
-    journal = _journal(args.state_dir)
-    if journal is None:
-        return _fail(f"{args.state_dir}: no agent journal here (run `gitops agent` or pass --state-dir)")
-    states = journal.states()
+    from gitops_agent.journal import JournalError
+
+    journal = _journal(args)
+    if isinstance(journal, str):
+        return _fail(journal)
+    try:
+        states = journal.states()
+    except JournalError as exc:
+        return _fail(str(exc))
     if args.format == "json":
         print(json.dumps([s.contract() for s in states], indent=2))
         return 0
@@ -311,11 +379,11 @@ def run_status(args: argparse.Namespace) -> int:
             [
                 s.project,
                 s.env,
-                s.status,
+                "suspended" if s.suspended else s.status,
                 (s.revision or "")[:12],
                 (s.plan_digest or "")[:12],
                 s.updated_at,
-                s.message,
+                _suspension(s) or s.message,
             ]
             for s in states
         ],
@@ -323,12 +391,31 @@ def run_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _suspension(state: Any) -> str:
+    if not state.suspended:
+        return ""
+    why = f": {state.suspended.reason}" if state.suspended.reason else ""
+    return f"suspended by {state.suspended.by} at {state.suspended.at}{why} (was {state.status})"
+
+
 def run_history(args: argparse.Namespace) -> int:
-    """Handle `gitops history`."""
-    journal = _journal(args.state_dir)
-    if journal is None:
-        return _fail(f"{args.state_dir}: no agent journal here (run `gitops agent` or pass --state-dir)")
-    entries = journal.history(args.project)
+    """Handle `gitops history` (`--verify`: 0 chain intact, 1 broken link, 2 no usable journal)."""
+    from gitops_agent.journal import JournalError
+
+    journal = _journal(args)
+    if isinstance(journal, str):
+        return _fail(journal)
+    try:
+        if args.verify:
+            report = journal.verify()
+            if report.broken:
+                print(f"chain broken: {report.broken}")
+                return 1
+            print(f"chain intact ({report.rows} rows)")
+            return 0
+        entries = journal.history(args.project)
+    except JournalError as exc:
+        return _fail(str(exc))
     if args.format == "json":
         print(json.dumps([e.contract() for e in entries], indent=2))
         return 0
@@ -347,15 +434,15 @@ def run_drift(args: argparse.Namespace) -> int:
     """Handle `gitops drift`: exit 1 when a stack drifted (even if remediated) or could not be checked."""
     from gitops_agent.drift import check_drift
     from gitops_agent.engines import EngineConfigError
+    from gitops_agent.journal import JournalError
     from gitops_agent.source import SourceError
 
-    if _journal(args.state_dir) is None:
-        return _fail(f"{args.state_dir}: no agent journal here (nothing applied to compare with)")
     try:
         cfg = _config(args, once=True, auto_remediate=args.auto_remediate)
-        reconciler = _reconciler(cfg, threading.Event())
+        journal = _open(args.journal, cfg.state_dir, read_only=False, verify=True)
+        reconciler = _reconciler(cfg, threading.Event(), journal)
         results = check_drift(reconciler, remediate=args.auto_remediate)
-    except (EngineConfigError, SourceError, UsageError) as exc:
+    except (EngineConfigError, SourceError, UsageError, JournalError) as exc:
         return _fail(str(exc))
     if args.format == "json":
         print(json.dumps([r.model_dump() for r in results], indent=2))
@@ -370,6 +457,25 @@ def run_drift(args: argparse.Namespace) -> int:
             caption="; ".join(sorted({r.compared for r in results if r.compared})),
         )
     return 1 if any(r.drifted or r.error for r in results) else 0
+
+
+def run_stack(args: argparse.Namespace) -> int:
+    """Handle `gitops stack suspend|resume PROJECT --env ENV`."""
+    from gitops_agent.journal import JournalError
+
+    by = args.by or f"{getpass.getuser()}@{socket.gethostname()}"
+    try:
+        journal = _open(args.journal, args.state_dir, read_only=False, verify=True)
+        change = journal.suspend if args.suspend else journal.resume
+        entry = change(args.project, args.env, by, args.reason)
+    except JournalError as exc:
+        return _fail(str(exc))
+    verb = "suspended" if args.suspend else "resumed"
+    if entry is None:
+        print(f"{args.project}/{args.env}: already {verb if args.suspend else 'eligible (not suspended)'}")
+    else:
+        print(f"{args.project}/{args.env}: {verb} by {by} (history row {entry.id})")
+    return 0
 
 
 def run_rollback(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from gitops_agent import source
 from gitops_agent.checkouts import project_dir_of
 from gitops_agent.digest import plan_digest
 from gitops_agent.engines import Engine, EngineError
-from gitops_agent.journal import Journal
+from gitops_agent.journal import JournalBackend
 from gitops_agent.logs import log
 from gitops_agent.metrics import AgentMetrics
 
@@ -21,7 +21,7 @@ class DriftHost(Protocol):
     """What drift detection needs of the reconciler (gitops_agent.agent.Reconciler provides it)."""
 
     cfg: Any
-    journal: Journal
+    journal: JournalBackend
     engine: Engine
     metrics: AgentMetrics
 

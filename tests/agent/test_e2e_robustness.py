@@ -91,7 +91,7 @@ def test_stack_left_applying_by_a_crash_is_recovered_not_marked_applied(
     assert agent.cycle().ok
     head = repo.head.commit.hexsha
     # A crashed agent: it took the lock (lease now expired) and wrote `applying`, then died.
-    agent.journal.acquire_lock("d", "dev", "crashed-agent", 0.01)
+    agent.journal.acquire_lease("d", "dev", "crashed-agent", 0.01)
     agent.journal.transition("d", "dev", "applying", seen_revision=head, message="applying")
     time.sleep(0.05)
     before = len(agent.journal.history("d"))
@@ -109,7 +109,7 @@ def test_applying_stack_locked_by_a_live_agent_is_left_alone(
 ) -> None:
     engine = RecordingEngine()
     agent = make_reconciler(Path(repo.working_dir), stacks_dir="stacks/d", engine=engine)
-    agent.journal.acquire_lock("d", "dev", "other-live-agent", 60)
+    agent.journal.acquire_lease("d", "dev", "other-live-agent", 60)
     agent.journal.transition("d", "dev", "applying", seen_revision="x" * 40, message="applying")
     result = agent.cycle()
     assert engine.recovered == [] and engine.applies == 0
@@ -164,7 +164,9 @@ def test_sigterm_mid_cycle_leaves_consistent_state(repo: git.Repo, tmp_path: Pat
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert rerun.returncode == 0, rerun.stderr
     assert sorted(s.project for s in journal.states() if s.status == "applied") == ["a", "b", "c", "d"]
-    assert [h.project for h in journal.history()] == ["a", "d", "b", "c"]  # no stack applied twice
+    order = [h.project for h in journal.history()]
+    assert sorted(order) == ["a", "b", "c", "d"]  # no stack applied twice
+    assert order.index("a") < order.index("b") < order.index("c")  # dependencies first
 
 
 def test_drift_plan_only_compares_digests_and_remediates(
@@ -277,7 +279,7 @@ def test_lock_of_a_dead_local_agent_is_broken_on_restart(
     engine = RecordingEngine()
     agent = make_reconciler(Path(repo.working_dir), stacks_dir="stacks/d", engine=engine)
     # The crashed agent's lease is still valid for an hour, but its process is gone.
-    agent.journal.acquire_lock("d", "dev", f"{socket.gethostname()}:{dead.pid}:crashed", 3600)
+    agent.journal.acquire_lease("d", "dev", f"{socket.gethostname()}:{dead.pid}:crashed", 3600)
     agent.journal.transition("d", "dev", "applying", seen_revision="x" * 40, message="applying")
     result = agent.cycle()
     assert engine.recovered == ["d"]

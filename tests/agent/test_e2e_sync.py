@@ -59,7 +59,16 @@ def test_sync_change_revert_and_json_contracts(
     assert main(["status", "--state-dir", state_dir, "--format", "json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert [s["project"] for s in status] == ["a", "b", "c", "d"]
-    assert set(status[0]) == {"project", "env", "status", "revision", "plan_digest", "updated_at", "message"}
+    assert set(status[0]) == {
+        "project",
+        "env",
+        "status",
+        "revision",
+        "plan_digest",
+        "updated_at",
+        "message",
+        "suspended",
+    }
     assert {s["project"]: s["revision"] for s in status} == {"a": rev1, "b": rev3, "c": rev3, "d": rev1}
     assert all(s["status"] == "applied" and s["env"] == "dev" for s in status)
 
