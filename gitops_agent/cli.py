@@ -13,9 +13,10 @@ Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], No
 def _registrars() -> list[Registrar]:
     """Each package adds its subcommands; only working ones are listed here."""
     from compliance.cli import register as register_check
+    from compliance.preview.cli import register as register_preview
     from gitops_agent.commands import register as register_agent
 
-    return [register_check, register_agent]
+    return [register_check, register_preview, register_agent]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+
 def make_urn(parent: str, type_: str, name: str, *, stack: str, project: str) -> str:
     """The URN the mock monitor gives a resource: its parent's own type (the stack's for top-level
     resources) qualifies the type. Compare URNs with compliance.preview.diff.canonical_urn."""
@@ -35,10 +36,7 @@ def alias_urns(
             found.add(alias.urn)
             continue
         spec = alias.spec
-        if spec.noParent:
-            parent = ""
-        else:
-            parent = spec.parentUrn or request.parent
+        parent = "" if spec.noParent else spec.parentUrn or request.parent
         found.add(
             make_urn(
                 parent,
