@@ -196,3 +196,18 @@ def test_bad_revision_and_no_project_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "no-such-rev" in proc.stderr
     proc = repo.gitops("preview", "missing", "--base", "HEAD")
     assert proc.returncode == 2 and "missing: no such project directory" in proc.stderr
+
+
+@pytest.mark.slow
+def test_check_markdown_groups_findings_by_base(history: tuple[PreviewRepo, str, dict[str, Any]]) -> None:
+    repo, base, _ = history
+    proc = repo.gitops("check", "stacks/app", "--changed-since", base, "--format", "markdown")
+    assert proc.returncode == 1, proc.stderr
+    text = proc.stdout
+    section = text[text.index(f"### Compared with `{base}`") :]
+    section = section[: section.index("\n### ", 1)]
+    assert "**1 new** failed findings · **1 fixed**" in section
+    new = next(line for line in section.splitlines() if line.startswith("| ❗ new"))
+    fixed = next(line for line in section.splitlines() if line.startswith("| ✅ fixed"))
+    assert "`CKV_AWS_27` | `orders`" in new and "`CKV_AWS_27` | `scratch`" in fixed
+    assert text.index("### Compared with") < text.index("### Failed checks")
