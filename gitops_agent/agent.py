@@ -357,7 +357,8 @@ class Reconciler:
                 return self.record(project, "failed", "failed", commit, msg, digest=digest)
             self.metrics.last_applied.labels(stack=project).set(time.time())
             resources = resource_digests(graph)
-            changes = describe_changes(state.resources if state else {}, resources)
+            aliases = {r.urn: r.aliases for r in graph.resources if r.aliases}
+            changes = describe_changes(state.resources if state else {}, resources, aliases)
             return self.record(
                 project,
                 "applied",
