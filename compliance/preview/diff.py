@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from compliance.model import Resource, StackGraph
-from compliance.preview.model import ChangeCounts, OutputChange, ResourceChange, StackPreview
+from compliance.preview.model import ChangeCounts, Op, OutputChange, ResourceChange, StackPreview
 from compliance.preview.properties import property_changes, short_value
 from compliance.preview.stateful import is_stateful
 
@@ -71,10 +71,10 @@ def count_changes(
     return ChangeCounts(create=len(created), update=updated, delete=len(deleted), same=len(pairs) - updated)
 
 
-def _change(resource: Resource, op: str, **extra: Any) -> ResourceChange:
+def _change(resource: Resource, op: Op, **extra: Any) -> ResourceChange:
     source = resource.source
     return ResourceChange(
-        op=op,  # type: ignore[arg-type]
+        op=op,
         urn=canonical_urn(resource.urn),
         resource=resource.name,
         type=resource.type,

@@ -13,7 +13,7 @@ from compliance.discovery import Project, discover
 from compliance.errors import ConfigError
 from compliance.evaluate import evaluate_many
 from compliance.gate import check_graphs, policies_source, select_projects, warm_up
-from compliance.model import Report, StackGraph
+from compliance.model import Report, StackGraph, StackReport
 from compliance.preview.diff import diff_graphs
 from compliance.preview.findings import findings_delta
 from compliance.preview.model import Preview, StackPreview
@@ -79,12 +79,12 @@ def preview_stack(
         )
     result = diff_graphs(base, head)
 
-    def stack_of(report: Report | None) -> object:
+    def stack_of(report: Report | None) -> StackReport | None:
         if report is None:
             return None
         return next((s for s in report.stacks if s.project == some.project and s.env == some.env), None)
 
-    result.findings = findings_delta(stack_of(base_report), stack_of(head_report))  # type: ignore[arg-type]
+    result.findings = findings_delta(stack_of(base_report), stack_of(head_report))
     return result
 
 
