@@ -60,7 +60,8 @@ def preview_stack(
 ) -> StackPreview:
     """One stack's preview from its graphs and gate reports at both revisions (None: absent there)."""
     some = head or base
-    assert some is not None
+    if some is None:
+        raise ValueError("preview_stack needs at least one graph")
     if base is not None and base.error:
         return StackPreview(
             project=some.project,
