@@ -33,7 +33,6 @@ api_function = SecureFunction(
     function_name=settings.resource_name("orders-api"),
     code=code,
     handler="orders_api.handler",
-    memory_size=4096,
     kms_key_arn=key.arn,
     log_retention_days=settings.log_retention_days,
     environment={"TABLE_NAME": table_name, "QUEUE_URL": orders_queue.url},
