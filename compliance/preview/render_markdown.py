@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from compliance.model import Finding
@@ -20,6 +21,11 @@ MAX_CHARS = 20000
 
 _OP_BADGE = {"create": "🟢 create", "update": "🟡 update", "delete": "🔴 delete"}
 _OP_ORDER = {"delete": 0, "update": 1, "create": 2}
+
+
+def _short(rev: str) -> str:
+    """A full commit sha shortened to 12 characters; other revisions as given."""
+    return rev[:12] if re.fullmatch(r"[0-9a-f]{40}", rev) else rev
 
 
 def _plural(count: int, word: str) -> str:
@@ -169,8 +175,8 @@ def render_markdown(preview: Preview, *, max_chars: int = MAX_CHARS) -> str:
         MARKER,
         f"## Preview{' (' + ', '.join(envs) + ')' if envs else ''}: what this change does",
         "",
-        f"<sub>offline: both revisions evaluated under the Pulumi mock runtime (base {code(preview.base)}), "
-        "no cloud state read; findings judged by the same policies at both</sub>",
+        f"<sub>offline: base {code(_short(preview.base))} and this change both evaluated under the Pulumi "
+        "mock runtime, no cloud state read; findings judged by the same policies at both</sub>",
         "",
     ]
     if not preview.stacks:
