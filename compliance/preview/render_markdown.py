@@ -73,7 +73,7 @@ def _attention(stack: StackPreview, change: ResourceChange) -> str | None:
         if change.retain_on_delete:
             flags.append("`retain_on_delete`: removed from the stack, kept in the cloud")
         if change.unaliased_rename:
-            flags.append(f"renamed to {code(_name(change.unaliased_rename))} without an alias")
+            flags.append(f"looks renamed to {code(_name(change.unaliased_rename))}: no alias links them")
         return f"- 🔴 **deletes data**: {where}" + (f" ({'; '.join(flags)})" if flags else "")
     if change.protect_changed:
         state = "on" if change.protect else "**off**"
@@ -91,7 +91,7 @@ def _detail(change: ResourceChange) -> str:
         notes.append(f"renamed from {code(_name(change.renamed_from))} (alias)")
     if change.unaliased_rename:
         other = code(_name(change.unaliased_rename))
-        verb = "renamed to" if change.op == "delete" else "replaces"
+        verb = "looks renamed to" if change.op == "delete" else "looks renamed from"
         notes.append(f"{verb} {other}: delete + create, no alias links them")
     if change.op == "delete":
         if change.protect:

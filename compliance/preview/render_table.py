@@ -28,7 +28,7 @@ def _details(change: ResourceChange) -> str:
         lines.append(f"renamed from {change.renamed_from.rsplit('::', 1)[-1]} (alias)")
     if change.unaliased_rename:
         other = change.unaliased_rename.rsplit("::", 1)[-1]
-        lines.append(f"{'renamed to' if change.op == 'delete' else 'replaces'} {other} (no alias)")
+        lines.append(f"looks renamed {'to' if change.op == 'delete' else 'from'} {other} (no alias)")
     if change.op == "delete" and change.stateful:
         lines.append("DELETES DATA")
     if change.op == "delete" and change.protect:

@@ -59,7 +59,8 @@ def test_five_resource_change_reads_top_down() -> None:
     table_line = next(line for line in lines if "deletes data" in line and "orders-table" in line)
     assert "**protected**" in table_line
     assert "`visibility_timeout_seconds`: `30` → `60`" in text
-    assert "renamed to `legacy-v2` without an alias" in text
+    assert "looks renamed to `legacy-v2`: no alias links them" in text
+    assert "looks renamed from `legacy`: delete + create, no alias links them" in text
     assert "| `url` | `a` | `b` |" in text
     assert "❗ new" in text and "CKV_AWS_27" in text
     assert len(text) < 3000
