@@ -202,6 +202,16 @@ def render(results: dict[str, Any]) -> str:
         out += ["### Agent", *agent_table(results["agent"]), ""]
     if results.get("journal"):
         out += ["### Agent per journal backend", *journal_table(results["journal"]), ""]
+    pv = results.get("preview")
+    if pv:
+        out += [
+            f"### Offline preview: {pv['resources']}-resource stack with one change",
+            *_table(
+                ["gitops check s", "gitops preview s", "ratio (goal < 2)"],
+                [[str(pv.get("check_best_s")), str(pv.get("preview_best_s")), str(pv.get("ratio"))]],
+            ),
+            "",
+        ]
     prof = results.get("profile")
     if prof and prof.get("phases_s"):
         out += [

@@ -26,7 +26,7 @@ from bench.measure import bench_env
 BENCH = Path(__file__).resolve().parent
 OUT = BENCH / "out" / "results.json"
 LATEST = BENCH / "results" / "latest.json"
-SECTIONS = ("gate", "memory", "multistack", "agent", "journal", "profile")
+SECTIONS = ("gate", "memory", "multistack", "agent", "journal", "preview", "profile")
 FULL_SIZES = (70, 700, 3500)
 QUICK_SIZES = (70, 140)
 PYCACHE = Path(tempfile.gettempdir()) / "gitops-bench-pycache"
@@ -191,6 +191,12 @@ def render(results: dict[str, Any], console: Console) -> list[str]:
         failures += _failures([ag["warmup"], *ag["idle_runs"], *ag["changed_runs"]], "agent")
     if results.get("journal"):
         console.print(markdown.journal_rich(results["journal"]))
+    pv = results.get("preview")
+    if pv:
+        from bench.preview import render as render_preview
+
+        render_preview(pv, console)
+        failures += _failures([*pv["check_runs"], *pv["preview_runs"]], "preview")
     prof = results.get("profile")
     if prof and prof.get("phases_s"):
         t = Table(title=f"Gate pipeline phases at {prof['resources']} resources, seconds (bench.phases)")
@@ -231,6 +237,10 @@ def run_section(
         from bench.journal_cycles import journal_cycles
 
         return journal_cycles(tmp, repeats, env, log, stacks=stacks).model_dump(mode="json")
+    if section == "preview":
+        from bench.preview import preview_vs_check
+
+        return preview_vs_check(tmp, repeats, env, log).model_dump(mode="json")
     from bench.profile import profile_gate
 
     return profile_gate(tmp, 700 if 700 in sizes else max(sizes), env, log)

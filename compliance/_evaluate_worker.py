@@ -23,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from compliance.evaluation.aliases import alias_urns
 from compliance.evaluation.fake_cloud import mock_call, mock_outputs
 
 SECRET = "[secret]"
@@ -304,6 +305,8 @@ class Evaluation:
             "provider": provider,
             "depends_on": sorted(set(request.dependencies)),
             "protect": bool(request.protect),
+            "retain_on_delete": bool(request.retainOnDelete),
+            "aliases": alias_urns(request, urn, self.request, self.resources),
             "inputs": inputs,
             "outputs": mask_keys(sanitize(outputs, self.placeholders, self.relative), secret_names),
             "property_dependencies": {

@@ -132,7 +132,9 @@ def _run(args: argparse.Namespace) -> int:
         text = {
             "table": lambda: _table_text(result),
             "json": lambda: report.render_json(result),
-            "markdown": lambda: report.render_markdown(result, link_base=args.link_base),
+            "markdown": lambda: _grouped(
+                report.render_markdown(result, link_base=args.link_base), result, args
+            ),
             "sarif": lambda: json.dumps(report.render_sarif(result), indent=2),
             "junit": lambda: report.render_junit(result),
         }[args.format]()
@@ -146,6 +148,31 @@ def _run(args: argparse.Namespace) -> int:
         if stack.error:
             _error(f"{stack.project} ({stack.path}): {stack.error}")
     return gate.exit_code(result)
+
+
+def _grouped(markdown: str, result: Report, args: argparse.Namespace) -> str:
+    """With --changed-since REV: the findings grouped into new / fixed / already there at REV."""
+    if not args.changed_since or args.from_preview or args.from_state:
+        return markdown
+    from compliance.errors import ConfigError
+    from compliance.preview.baseline import baseline_report, group_markdown
+    from policies.errors import PolicyConfigError
+
+    try:
+        base = baseline_report(
+            args.paths or [Path("stacks")],
+            args.env,
+            repo_root=_repo_root(Path.cwd()).resolve(),
+            rev=args.changed_since,
+            projects={s.project for s in result.stacks},
+            policies_from=args.policies_from,
+            jobs=args.jobs,
+            timeout=args.timeout,
+        )
+    except (ConfigError, PolicyConfigError) as exc:
+        _error(f"findings not grouped by {args.changed_since}: {exc}")
+        return markdown
+    return group_markdown(markdown, result, base, args.changed_since)
 
 
 def _error(message: str) -> None:

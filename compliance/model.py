@@ -39,6 +39,10 @@ class Resource(BaseModel):
     provider: str | None = None
     depends_on: list[str] = Field(default_factory=list)
     protect: bool = False
+    retain_on_delete: bool = False
+    aliases: list[str] = Field(
+        default_factory=list, description="URNs this resource was known by before (the `aliases` option)"
+    )
     inputs: dict[str, Any] = Field(default_factory=dict)
     outputs: dict[str, Any] = Field(default_factory=dict)
     property_dependencies: dict[str, list[str]] = Field(

@@ -439,7 +439,8 @@ class Reconciler:
             return self.record_result(project, "failed", "failed", commit, msg, digest=digest, lease=lease)
         self.metrics.last_applied.labels(stack=project).set(time.time())
         resources = resource_digests(graph)
-        changes = describe_changes(state.resources if state else {}, resources)
+        aliases = {r.urn: r.aliases for r in graph.resources if r.aliases}
+        changes = describe_changes(state.resources if state else {}, resources, aliases)
         return self.record_result(
             project,
             "applied",

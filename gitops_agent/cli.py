@@ -14,10 +14,11 @@ def _registrars() -> list[Registrar]:
     """Each package adds its subcommands; only working ones are listed here."""
     from compliance.cli import register as register_check
     from compliance.installer import register as register_install
+    from compliance.preview.cli import register as register_preview
     from gitops_agent.commands import register as register_agent
     from gitops_agent.scaffold import register as register_init
 
-    return [register_check, register_install, register_agent, register_init]
+    return [register_check, register_install, register_preview, register_agent, register_init]
 
 
 def version() -> str:

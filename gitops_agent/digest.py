@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from compliance.model import StackGraph
+from compliance.preview.diff import count_changes
 
 
 def normalized_state(graph: StackGraph) -> dict[str, Any]:
@@ -35,10 +37,9 @@ def resource_digests(graph: StackGraph) -> dict[str, str]:
     return out
 
 
-def describe_changes(before: dict[str, str], after: dict[str, str]) -> str:
-    """'+1 ~2 -0 =3': resources added, changed, removed and unchanged between two resource_digests."""
-    added = sum(1 for urn in after if urn not in before)
-    removed = sum(1 for urn in before if urn not in after)
-    changed = sum(1 for urn, h in after.items() if urn in before and before[urn] != h)
-    same = len(after) - added - changed
-    return f"+{added} ~{changed} -{removed} ={same}"
+def describe_changes(
+    before: Mapping[str, str], after: Mapping[str, str], aliases: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """'+1 ~2 -0 =3': resources created, updated, deleted and unchanged between two resource_digests,
+    matched like `gitops preview` matches them (URN, then the `aliases` option: URN -> alias URNs)."""
+    return count_changes(before, after, aliases).line()

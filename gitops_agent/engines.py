@@ -78,8 +78,9 @@ class PlanOnlyEngine:
     name = "plan-only"
 
     def apply(self, project_dir: Path, graph: StackGraph) -> ApplyResult:
-        """No cloud call: the evaluated outputs become the recorded outputs."""
-        count = sum(1 for r in graph.resources if r.custom)
+        """No cloud call: the evaluated outputs become the recorded outputs. Every registered
+        resource counts (components too), as in the agent's `+a ~u -d =s` and `gitops preview`."""
+        count = len(graph.resources)
         return ApplyResult(outputs=dict(graph.outputs), summary=f"recorded {count} resources (plan-only)")
 
     def drift(self, project_dir: Path, graph: StackGraph, recorded_digest: str | None) -> DriftResult:

@@ -71,7 +71,7 @@ def preview_markdown(
     results: Sequence[PreviewResult], env_name: str, *, max_output: int = MAX_OUTPUT_CHARS
 ) -> str:
     """A Markdown section: one collapsed block per stack with the preview's diff."""
-    lines = [f"### pulumi preview ({env_name})", ""]
+    lines = [f"### pulumi preview ({env_name}): the engine's own view, against live state", ""]
     if not results:
         lines.append("No stack is affected by this change.")
         return "\n".join(lines) + "\n"
