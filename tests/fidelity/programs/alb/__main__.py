@@ -9,11 +9,29 @@ web_sg = aws.ec2.SecurityGroup(
     description="public web traffic",
     vpc_id="vpc-0a1b2c3d",
     ingress=[
-        {"description": "https", "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]},
-        {"description": "http", "protocol": "tcp", "from_port": 80, "to_port": 80, "cidr_blocks": ["0.0.0.0/0"]},
+        {
+            "description": "https",
+            "protocol": "tcp",
+            "from_port": 443,
+            "to_port": 443,
+            "cidr_blocks": ["0.0.0.0/0"],
+        },
+        {
+            "description": "http",
+            "protocol": "tcp",
+            "from_port": 80,
+            "to_port": 80,
+            "cidr_blocks": ["0.0.0.0/0"],
+        },
     ],
     egress=[
-        {"description": "to targets", "protocol": "tcp", "from_port": 8080, "to_port": 8080, "cidr_blocks": ["10.0.0.0/16"]}
+        {
+            "description": "to targets",
+            "protocol": "tcp",
+            "from_port": 8080,
+            "to_port": 8080,
+            "cidr_blocks": ["10.0.0.0/16"],
+        }
     ],
 )
 

@@ -20,7 +20,9 @@ db = aws.secretsmanager.Secret(
 aws.secretsmanager.SecretVersion(
     "db-credentials-v1",
     secret_id=db.id,
-    secret_string=pulumi.Output.json_dumps({"username": "app", "password": config.require_secret("dbPassword")}),
+    secret_string=pulumi.Output.json_dumps(
+        {"username": "app", "password": config.require_secret("dbPassword")}
+    ),
 )
 
 aws.secretsmanager.SecretRotation(

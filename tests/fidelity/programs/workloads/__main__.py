@@ -36,7 +36,10 @@ aws.codebuild.Project(
         "type": "LINUX_CONTAINER",
         "privileged_mode": True,
     },
-    source={"type": "NO_SOURCE", "buildspec": "version: 0.2\nphases:\n  build:\n    commands:\n      - make\n"},
+    source={
+        "type": "NO_SOURCE",
+        "buildspec": "version: 0.2\nphases:\n  build:\n    commands:\n      - make\n",
+    },
 )
 
 definition = json.dumps(
