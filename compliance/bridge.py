@@ -69,6 +69,33 @@ def _identities(resource: Resource) -> dict[str, str]:
     return found
 
 
+def _derived_identities(resource: Resource) -> dict[str, str]:
+    """Every string output of `resource` -> its attribute: what a value derived from it may carry.
+
+    Used only among a property's recorded dependencies (`property_dependencies`), where a value that
+    equals, starts with, ends with or embeds one of these came from that resource."""
+    found = dict(_identities(resource))
+    for key, value in sorted(resource.outputs.items()):
+        if isinstance(value, str) and len(value) >= MIN_DERIVED and value != mapping.UNKNOWN:
+            found.setdefault(value, mapping.camel_to_snake(key))
+    return found
+
+
+MIN_DERIVED = 4
+"""Shortest output value looked for inside another value (shorter ones match by accident)."""
+
+
+def _embedded(value: str, index: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
+    """(address, attribute) of each indexed identity that `value` contains, longest first, no overlaps."""
+    hits: list[tuple[str, str]] = []
+    rest = value
+    for identity in sorted((k for k in index if len(k) >= MIN_DERIVED and k in value), key=len, reverse=True):
+        if identity in rest:
+            hits.append(index[identity])
+            rest = rest.replace(identity, "\0")
+    return hits
+
+
 def _refs(address: str, attribute: str) -> list[str]:
     return [f"{address}.{attribute}", address]
 
@@ -89,11 +116,26 @@ def _walk_refs(
         hit = index.get(value)
         if hit is not None and ok(hit):
             return None, {"references": _refs(*hit)}, True
+        if allowed is not None:
+            # Derived from a dependency's output (`f"{log_group.arn}:*"`): Terraform keeps the
+            # interpolation, so the value stays and the reference is added.
+            refs = [r for h in _embedded(value, index) if ok(h) for r in _refs(*h)]
+            if refs:
+                return value, {"references": refs}, True
         return value, None, False
     if isinstance(value, list):
         if value and all(isinstance(v, str) for v in value):
             hits = [index.get(v) for v in value]
             refs = [r for h in hits if h is not None and ok(h) for r in _refs(*h)]
+            if allowed is not None:
+                refs += [
+                    r
+                    for v, h in zip(value, hits, strict=True)
+                    if not ok(h)
+                    for e in _embedded(v, index)
+                    if ok(e)
+                    for r in _refs(*e)
+                ]
             if refs:
                 kept = [v for v, h in zip(value, hits, strict=True) if not ok(h)]
                 return (kept or None), {"references": refs}, True
@@ -196,11 +238,12 @@ def to_terraform_plan(graph: StackGraph) -> BridgedPlan:
     kept, skipped = emittable(graph)
     by_urn = assign_addresses(kept)
     identities = {by_urn[r.urn]: _identities(r) for r, _ in kept}
+    derived = {by_urn[r.urn]: _derived_identities(r) for r, _ in kept}
     strong: dict[str, tuple[str, str]] = {}
     for address, known in identities.items():
-        for value, attribute in known.items():
+        for identity, attribute in known.items():
             if attribute in STRONG_IDENTITIES:
-                strong.setdefault(value, (address, attribute))
+                strong.setdefault(identity, (address, attribute))
 
     providers, provider_addresses = provider_config(graph)
     provider_keys = {urn: "aws" if a == "aws.default" else a for a, urn in provider_addresses.items()}
@@ -226,13 +269,26 @@ def to_terraform_plan(graph: StackGraph) -> BridgedPlan:
                 if unknown and deps:
                     expressions[tf_name] = {"references": [r for d in sorted(deps) for r in _refs(d, "id")]}
                 continue
+            unresolved: list[str] = []
+            if (
+                isinstance(value, list)
+                and None in value
+                and deps
+                and not any(isinstance(v, dict) for v in value)
+            ):
+                # `records=[eip.public_ip]` with the IP unknown: the element is a reference in Terraform.
+                value = [v for v in value if v is not None]
+                unresolved = [r for d in sorted(deps) for r in _refs(d, "id")]
             if prop in NOT_REFERENCES:
                 kept_value, expr, _ = value, None, False
             elif deps:
-                index = {v: (d, a) for d in sorted(deps) for v, a in identities[d].items()}
+                index = {v: (d, a) for d in sorted(deps) for v, a in derived[d].items()}
                 kept_value, expr, _ = _walk_refs(value, index, deps)
             else:
                 kept_value, expr, _ = _walk_refs(value, strong, None, exclude=address)
+            if unresolved:
+                known = expr.get("references", []) if isinstance(expr, dict) else []
+                expr = {"references": known + [r for r in unresolved if r not in known]}
             if kept_value is not None and kept_value != [] and kept_value != {}:
                 values[tf_name] = kept_value
             if expr is not None:

@@ -288,11 +288,25 @@ def fields(key: str, tf_type: str = "") -> dict[str, Field]:
         {},
     )
     block_names = BLOCK_NAME_OVERRIDES.get(tf_type, {})
+    provider_names = provider_tf_names(key)
     out: dict[str, Field] = {}
     for pulumi_name, (py_name, kind, nested) in raw_fields(key).items():
-        tf_name = block_names.get(pulumi_name, singular(py_name)) if kind == "blocks" else py_name
+        tf_name = provider_names.get(pulumi_name)
+        if tf_name is None:
+            tf_name = block_names.get(pulumi_name, singular(py_name)) if kind == "blocks" else py_name
         out[pulumi_name] = Field(renames.get(pulumi_name, tf_name), kind, nested)
     return out
+
+
+def provider_tf_names(key: str) -> dict[str, str]:
+    """Pulumi property -> Terraform name of an args class, as the provider's schema spells it.
+
+    Recorded in the generated schema when it was made with `--provider-names` (see
+    compliance/provider_names.py); empty otherwise, and `fields` falls back to `singular`.
+    """
+    schema = generated_schema()
+    names = schema.get("tf_names", {}).get(key) if schema is not None else None
+    return dict(names) if names else {}
 
 
 def args_key(token: str) -> str | None:
@@ -342,8 +356,9 @@ def _known_by_squash() -> dict[str, str]:
     return {_squash(t): t for t in sorted(known_tf_types())}
 
 
-def derive_tf_type(token: str) -> str | None:
-    """`tf_type` by rule; among the candidates, the first that some Checkov check targets wins.
+def derive_tf_type(token: str, provider_types: frozenset[str] | None = None) -> str | None:
+    """`tf_type` by rule; among the candidates, the first the provider has (when its type list is
+    given), else the first that some Checkov check targets.
 
     Candidates in order: the module's prefixes (`ec2` -> `aws_<name>`), `aws_<module>_<name>`, then
     a known type whose name without underscores is module + name (`apigateway/stage` ->
@@ -361,6 +376,13 @@ def derive_tf_type(token: str) -> str | None:
     squashed = _known_by_squash().get(_squash(f"{module}{name}"))
     if squashed is not None:
         candidates.append(squashed)
+    if provider_types:
+        squashed_provider = {_squash(t): t for t in sorted(provider_types)}.get(_squash(f"{module}{name}"))
+        if squashed_provider is not None:
+            candidates.append(squashed_provider)
+        found = next((c for c in candidates if c in provider_types), None)
+        if found is not None:
+            return found
     return next(
         (c for c in candidates if c in known),
         candidates[0] if module in MODULE_PREFIXES else f"aws_{module}_{resource}",
@@ -436,14 +458,22 @@ def resource_tokens() -> dict[str, tuple[str, str]]:
     return {token: (m["fqn"], name) for m in modules for token, name in m["classes"].items()}
 
 
-def generate_schema() -> dict[str, Any]:
-    """Walk every pulumi-aws resource's args classes: token -> (TF type, args key), key -> fields."""
+def generate_schema(provider: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Walk every pulumi-aws resource's args classes: token -> (TF type, args key), key -> fields.
+
+    `provider`: Terraform type -> name tree from the provider's own schema
+    (compliance.provider_names); it picks Terraform types among the candidates and records, per args
+    class, the Terraform name of each property (`tf_names`).
+    """
+    from compliance.provider_names import resolve
+
+    provider_types = frozenset(provider or ())
     types_: dict[str, list[Any]] = {}
     classes: dict[str, dict[str, list[Any]]] = {}
     pending: list[str] = []
     for token in sorted(resource_tokens()):
         cls = args_class(token)
-        tf = TYPE_OVERRIDES.get(token) or derive_tf_type(token)
+        tf = TYPE_OVERRIDES.get(token) or derive_tf_type(token, provider_types)
         key = class_key(cls) if cls is not None else None
         types_[token] = [tf, key]
         if key is not None:
@@ -454,16 +484,47 @@ def generate_schema() -> dict[str, Any]:
             continue
         classes[key] = introspect(_class_of(key))
         pending += [nested for _, _, nested in classes[key].values() if nested and nested not in classes]
-    return {"version": installed_version(), "types": types_, "classes": classes}
+    tf_names: dict[str, dict[str, str]] = {}
+
+    def name_class(key: str, tree: Any) -> None:
+        if key in tf_names or not isinstance(tree, dict):
+            return
+        tf_names[key] = {}
+        for pulumi_name, (py_name, _kind, nested) in classes.get(key, {}).items():
+            found = resolve(py_name, tree)
+            if found is None:
+                continue
+            tf_names[key][pulumi_name] = found
+            if nested:
+                name_class(nested, tree[found])
+
+    for tf, key in types_.values():
+        if key is not None and provider and tf in provider:
+            name_class(key, provider[tf])
+    schema: dict[str, Any] = {"version": installed_version(), "types": types_, "classes": classes}
+    if provider:
+        schema["tf_names"] = {k: v for k, v in tf_names.items() if v}
+    return schema
 
 
-def write_schema(path: Path = SCHEMA_FILE) -> Path:
-    """Regenerate the schema file for the installed pulumi_aws (`python -m compliance.mapping`)."""
+def write_schema(path: Path = SCHEMA_FILE, provider_names: Path | None = None) -> Path:
+    """Regenerate the schema file for the installed pulumi_aws (`python -m compliance.mapping`).
+
+    `provider_names`: an unpacked `@cdktf/provider-aws` npm package (`npm pack`), whose names become
+    the Terraform names of the properties (see compliance/provider_names.py).
+    """
+    from compliance.provider_names import names_from_cdktf
+
+    provider = names_from_cdktf(provider_names) if provider_names is not None else None
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(generate_schema(), sort_keys=True, separators=(",", ":")).encode()
+    data = json.dumps(generate_schema(provider), sort_keys=True, separators=(",", ":")).encode()
     path.write_bytes(gzip.compress(data, mtime=0))
     return path
 
 
 if __name__ == "__main__":
-    print(write_schema())
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m compliance.mapping", description=write_schema.__doc__)
+    parser.add_argument("--provider-names", type=Path, metavar="DIR", help="unpacked @cdktf/provider-aws")
+    print(write_schema(provider_names=parser.parse_args().provider_names))

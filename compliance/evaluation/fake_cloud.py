@@ -136,11 +136,63 @@ def mock_outputs(
                 outputs[key] = value
         elif key in declared:
             outputs[key] = value
+    for key in sorted(declared or ()):
+        if key not in outputs and key not in generated:
+            outputs[key] = plausible_output(key, full, module, region, arn)
     if module == "s3" and kind.startswith("Bucket") and "bucket" in outputs:
         resource_id = outputs["bucket"]
     else:
         resource_id = phys if phys != autoname else autoname
     return str(resource_id), outputs
+
+
+ID_PREFIXES = {
+    "allocationId": "eipalloc",
+    "associationId": "eipassoc",
+    "networkInterfaceId": "eni",
+    "vpcId": "vpc",
+    "subnetId": "subnet",
+    "securityGroupId": "sg",
+    "imageId": "ami",
+    "instanceId": "i",
+    "routeTableId": "rtb",
+    "internetGatewayId": "igw",
+    "natGatewayId": "nat",
+    "transitGatewayId": "tgw",
+    "volumeId": "vol",
+    "snapshotId": "snap",
+    "hostedZoneId": "Z",
+    "zoneId": "Z",
+}
+
+
+def plausible_output(key: str, full: str, module: str, region: str, arn: str) -> str:
+    """A deterministic value in the format of the output `key` (IPs, ids, ARNs, hosts, URLs).
+
+    Every value carries part of the resource's own hash, so one resource's output never equals
+    another's and the bridge can tell which resource a value came from."""
+    h = hashlib.sha256(f"{full}:{key}".encode()).hexdigest()
+    octets = [int(h[i : i + 2], 16) for i in range(0, 8, 2)]
+    lower = key.lower()
+    if lower.endswith(("ipv6", "ipv6address")):
+        return f"2600:1f18:{h[:4]}:{h[4:8]}::{h[8:12]}"
+    if lower.endswith(("ip", "ipaddress")):
+        first = "10" if "private" in lower else "54"
+        return f"{first}.{octets[1]}.{octets[2]}.{max(octets[3], 1)}"
+    if lower.endswith(("dns", "dnsname")):
+        return f"{_kebab(key)}-{h[:10]}.{region}.{module}.amazonaws.com"
+    if lower.endswith("arn"):
+        return f"{arn}/{_kebab(key).removesuffix('-arn')}-{h[:8]}"
+    if lower.endswith(("url", "endpoint")):
+        return f"https://{h[:10]}.{module}.{region}.amazonaws.com"
+    if key == "ownerId" or lower.endswith("accountid"):
+        return ACCOUNT
+    if lower.endswith("id"):
+        prefix = ID_PREFIXES.get(key)
+        if prefix == "Z":
+            return "Z" + h[:13].upper()
+        return f"{prefix or _kebab(key).removesuffix('-id')}-{h[:17]}"
+    return f"{_kebab(key)}-{h[:10]}"
 
 
 def _policy_document(args: Mapping[str, Any]) -> str:

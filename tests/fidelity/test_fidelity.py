@@ -92,14 +92,17 @@ def theirs() -> set[Outcome]:
     return out
 
 
-def test_cases_cover_at_least_15_aws_resource_types(graphs: dict[str, StackGraph]) -> None:
+def test_cases_cover_at_least_70_aws_resource_types_in_at_least_25_cases(
+    graphs: dict[str, StackGraph],
+) -> None:
+    assert len(CASES) >= 25, CASES
     tf_types = {
         address.split(".")[0]
         for graph in graphs.values()
         for address in to_terraform_plan(graph).addresses
         if not address.startswith("aws.")
     }
-    assert len(tf_types) >= 15, sorted(tf_types)
+    assert len(tf_types) >= 70, sorted(tf_types)
 
 
 def test_both_pipelines_report_nontrivial_passed_and_failed_sets(
