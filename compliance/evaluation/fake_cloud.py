@@ -146,7 +146,7 @@ def mock_outputs(
     return str(resource_id), outputs
 
 
-ID_PREFIXES = {
+OUTPUT_ID_PREFIXES = {
     "allocationId": "eipalloc",
     "associationId": "eipassoc",
     "networkInterfaceId": "eni",
@@ -188,7 +188,7 @@ def plausible_output(key: str, full: str, module: str, region: str, arn: str) ->
     if key == "ownerId" or lower.endswith("accountid"):
         return ACCOUNT
     if lower.endswith("id"):
-        prefix = ID_PREFIXES.get(key)
+        prefix = OUTPUT_ID_PREFIXES.get(key)
         if prefix == "Z":
             return "Z" + h[:13].upper()
         return f"{prefix or _kebab(key).removesuffix('-id')}-{h[:17]}"
