@@ -24,6 +24,7 @@ from compliance.discovery import Project, affected_since, find_projects
 from compliance.errors import ConfigError
 from compliance.evaluate import evaluate_many, evaluate_project, outputs_by_reference
 from compliance.model import Finding, Report, StackGraph, StackReport
+from compliance.redact import Redactor, cap
 from compliance.scan import offline_checkov, preload, scan
 from compliance.selection import EvaluationPlan, plan_evaluation
 from policies.config import cached_policy_config, load_policy_config
@@ -125,6 +126,7 @@ def check_graphs(
         lines=AttributeLines(repo_root),
     )
     stacks: list[StackReport] = []
+    redactor = Redactor.from_environment()  # an error may quote a credential the program could read
     tagged: list[tuple[str, str, Finding]] = []
     for index, graph in enumerate(graphs):
         findings: list[Finding] = []
@@ -142,7 +144,7 @@ def check_graphs(
                 path=graph.path,
                 env=graph.env,
                 resources=coverage.counted_resources(graph.resources),
-                error=graph.error,
+                error=cap(redactor.mask(graph.error)) if graph.error else None,
                 findings=findings,
                 unchecked=coverage.unchecked(graph, bridged.get(id(graph))) if graph.error is None else [],
                 confinement=graph.confinement,
