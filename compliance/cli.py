@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
+import math
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from rich.console import Console
 
+from compliance.errors import ConfigError
 from compliance.model import Report
 
 FORMATS = ("table", "json", "markdown", "sarif", "junit")
@@ -37,9 +41,61 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="URL",
         help="markdown: prefix for file:line links, e.g. https://github.com/o/r/blob/<sha>/",
     )
-    p.add_argument("--jobs", type=int, default=2, help="stacks evaluated at once (default 2)")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per stack evaluation")
+    p.add_argument("--jobs", type=positive_int, default=2, help="stacks evaluated at once (default 2)")
+    p.add_argument("--timeout", type=positive_seconds, default=120.0, help="seconds per stack evaluation")
     p.set_defaults(handler=run)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type: a finite number of seconds > 0 (`nan`, `inf`, 0 and negatives are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number of seconds above 0")
+    return value
+
+
+def check_out_path(out: Path) -> None:
+    """ConfigError unless the report can be written to `out` (checked before any evaluation)."""
+    if out.is_dir():
+        raise ConfigError(f"--out {out}: is a directory")
+    parent = out.parent if str(out.parent) else Path(".")
+    existing = parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"--out {out}: {existing} is not a directory")
+    target = out if out.exists() else existing
+    if not os.access(target, os.W_OK) or (not out.exists() and not os.access(existing, os.X_OK)):
+        raise ConfigError(f"--out {out}: not writable")
+
+
+def write_report(out: Path, text: str) -> None:
+    """Write the report atomically: a temporary file beside `out`, then renamed over it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        os.chmod(tmp, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _repo_root(start: Path) -> Path:
@@ -69,13 +125,14 @@ def _run(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from compliance import gate, report
-    from compliance.errors import ConfigError
     from policies.errors import PolicyConfigError
 
     err = Console(file=sys.stderr)
     repo_root = _repo_root(Path.cwd()).resolve()
     paths = args.paths or [Path("stacks")]
     try:
+        if args.out is not None:
+            check_out_path(args.out)
         if args.from_preview or args.from_state:
             from compliance.imports import graph_from_preview, graph_from_state
 
@@ -139,14 +196,24 @@ def _run(args: argparse.Namespace) -> int:
             "junit": lambda: report.render_junit(result),
         }[args.format]()
         if args.out:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(text, encoding="utf-8")
+            try:
+                write_report(args.out, text)
+            except OSError as exc:
+                sys.stdout.write(text if text.endswith("\n") else text + "\n")  # never lose the report
+                _error(f"--out {args.out}: cannot write ({exc.strerror}); the report went to stdout")
+                return 2
         else:
             sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stderr.write(report.verdict_line(result) + "\n")  # the report went elsewhere
     for stack in result.stacks:
         if stack.error:
             _error(f"{stack.project} ({stack.path}): {stack.error}")
+        for item in stack.unchecked:
+            if item.reason == "unexpanded remote component":
+                _error(
+                    f"warning: {stack.project}: {item.type} {item.resource!r} is a remote component; "
+                    "the resources inside it were not checked"
+                )
     return gate.exit_code(result)
 
 

@@ -22,6 +22,9 @@ class Project(BaseModel):
     name: str
     path: Path
     depends_on: list[str] = Field(default_factory=list)
+    error: str | None = Field(
+        default=None, description="why its Pulumi.yaml / Pulumi.<env>.yaml cannot be read (one line)"
+    )
 
 
 def _read_yaml(path: Path) -> Any:
@@ -118,20 +121,38 @@ def _project_dirs(root: Path) -> Iterable[Path]:
             yield from _project_dirs(child)
 
 
-def discover(paths: Sequence[Path], env: str) -> list[Project]:
-    """Projects under `paths` (project dirs or dirs of projects), with dependencies from env config."""
+def find_projects(paths: Sequence[Path], env: str) -> list[Project]:
+    """Projects under `paths` (project dirs or dirs of projects), sorted by name then path.
+
+    Never raises for one project's files: a malformed Pulumi.yaml or Pulumi.<env>.yaml gives a
+    Project named after its directory with `error` set, so the other projects are still checked.
+    Two projects may share a name (see `ambiguous_references`).
+    """
     projects: dict[Path, Project] = {}
     for root in paths:
         for project_dir in _project_dirs(Path(root)):
             resolved = project_dir.resolve()
             if resolved in projects:
                 continue
-            settings = load_project_file(project_dir)
+            try:
+                settings = load_project_file(project_dir)
+            except ConfigError as exc:
+                projects[resolved] = Project(name=project_dir.name, path=project_dir, error=str(exc))
+                continue
             name = settings["name"]
-            config = load_config(project_dir, settings, env)
+            try:
+                config = load_config(project_dir, settings, env)
+            except ConfigError as exc:
+                projects[resolved] = Project(name=name, path=project_dir, error=str(exc))
+                continue
             deps = sorted({ref.split("/")[1] for ref in stack_references(config)} - {name})
             projects[resolved] = Project(name=name, path=project_dir, depends_on=deps)
-    result = sorted(projects.values(), key=lambda p: p.name)
+    return sorted(projects.values(), key=lambda p: (p.name, str(p.path)))
+
+
+def discover(paths: Sequence[Path], env: str) -> list[Project]:
+    """`find_projects`, where two projects with the same name are a ConfigError naming both."""
+    result = find_projects(paths, env)
     seen: dict[str, Path] = {}
     for project in result:
         if project.name in seen:

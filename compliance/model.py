@@ -34,6 +34,9 @@ class Resource(BaseModel):
     type: str = Field(description="Pulumi type token, e.g. aws:s3/bucketV2:BucketV2")
     name: str = Field(description="logical name")
     custom: bool = True
+    remote: bool = Field(
+        default=False, description="a component registered with remote=True (multi-language component)"
+    )
     id: str | None = None
     parent: str | None = None
     provider: str | None = None

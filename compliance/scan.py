@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from compliance.attribute_lines import AttributeLines
 from compliance.bridge import DEFAULT_PROVIDER_URN, BridgedPlan
 from compliance.errors import ConfigError
 from compliance.model import Finding, Resource, Result, StackGraph
@@ -185,11 +186,21 @@ def run_checkov(
     return records
 
 
-def to_finding(record: Any, resource: Resource | None, address: str) -> Finding:
-    """A Checkov record as a Finding on the Pulumi resource it came from."""
+def to_finding(
+    record: Any, resource: Resource | None, address: str, lines: AttributeLines | None = None
+) -> Finding:
+    """A Checkov record as a Finding on the Pulumi resource it came from.
+
+    With `lines`, `line` is the keyword argument that set the attribute the check evaluated (when
+    found in the call) and `call_line` the call's line.
+    """
     result = record.check_result.get("result")
     position = (resource.source or resource.source_inner) if resource else None
     severity = record.severity.name if getattr(record, "severity", None) else None
+    line = position.line if position else None
+    if lines is not None and resource is not None and position is not None:
+        keys = record.check_result.get("evaluated_keys") or ()
+        line = lines.line_for(resource, position, address.split(".", 1)[0], keys) or line
     return Finding(
         check_id=record.check_id,
         title=record.check_name,
@@ -198,7 +209,8 @@ def to_finding(record: Any, resource: Resource | None, address: str) -> Finding:
         resource=resource.name if resource else address,
         type=resource.type if resource else address.split(".", 1)[0],
         file=position.file if position else None,
-        line=position.line if position else None,
+        line=line,
+        call_line=position.line if position else None,
         guideline=record.guideline,
     )
 
@@ -208,8 +220,12 @@ def scan(
     *,
     external_checks_dirs: Sequence[Path] = (),
     check_ids: Sequence[str] | None = None,
+    lines: AttributeLines | None = None,
 ) -> dict[tuple[str, str], list[Finding]]:
-    """Checkov over all bridged plans in one in-process run; findings keyed by (project, env)."""
+    """Checkov over all bridged plans in one in-process run; findings keyed by (project, env).
+
+    `lines`: report the line of the keyword that set the evaluated attribute (see attribute_lines).
+    """
     results: dict[tuple[str, str], list[Finding]] = {(g.project, g.env): [] for g, _ in plans}
     if not any(p.addresses for _, p in plans):
         return results
@@ -246,7 +262,7 @@ def scan(
                     }
                 )
             else:
-                finding = to_finding(record, resources.get(urn), record.resource)
+                finding = to_finding(record, resources.get(urn), record.resource, lines)
             results[(graph.project, graph.env)].append(finding)
     for findings in results.values():
         findings.sort(key=lambda f: (f.resource, f.check_id))

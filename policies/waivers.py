@@ -38,6 +38,13 @@ class Waiver(BaseModel):
     owner: str = Field(min_length=1)
     expires: date
 
+    @field_validator("check", "resource", "reason", "owner")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
     @field_validator("expires", mode="before")
     @classmethod
     def _iso_date(cls, value: Any) -> Any:

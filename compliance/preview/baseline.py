@@ -10,7 +10,7 @@ from pathlib import Path
 
 from compliance.discovery import discover
 from compliance.evaluate import evaluate_many
-from compliance.gate import check_graphs, policies_source
+from compliance.gate import check_with_snapshot, freeze_policies
 from compliance.model import Report
 from compliance.preview.findings import group_report
 from compliance.preview.grouping import grouping_section, insert_section
@@ -35,6 +35,7 @@ def baseline_report(
     """Check `projects` (and evaluate what they reference) as they are at `rev`, with the policies
     the working tree's check used (`policies_from`, else the working tree's policies/)."""
     repo_root = repo_root.resolve()
+    snapshot = freeze_policies(repo_root, policies_from)  # before any program runs
     with tempfile.TemporaryDirectory(prefix="gitops-baseline-") as tmp:
         base_root = export_revision(repo_root, rev, Path(tmp) / "base")
         found = discover(base_paths(paths, repo_root, base_root), env)
@@ -42,8 +43,7 @@ def baseline_report(
             needed_at(found, projects), env, jobs=jobs, timeout=timeout, repo_root=base_root
         )
         graphs = [g for g in graphs if g.project in projects]
-        with policies_source(repo_root, policies_from) as (policies_dir, _):
-            return check_graphs(graphs, env, policies_dir=policies_dir, repo_root=base_root, today=today)
+        return check_with_snapshot(graphs, env, snapshot=snapshot, repo_root=base_root, today=today)
 
 
 def group_markdown(markdown: str, report: Report, base_report: Report, base: str) -> str:

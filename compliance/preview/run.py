@@ -12,7 +12,7 @@ from pathlib import Path
 from compliance.discovery import Project, discover
 from compliance.errors import ConfigError
 from compliance.evaluate import evaluate_many
-from compliance.gate import check_graphs, policies_source, select_projects, warm_up
+from compliance.gate import check_with_snapshot, freeze_policies, wanted_projects, warm_up
 from compliance.model import Report, StackGraph, StackReport
 from compliance.preview.diff import diff_graphs
 from compliance.preview.findings import findings_delta
@@ -114,15 +114,15 @@ def run_preview(
         base_projects = discover(base_paths(paths, repo_root, base_root), env)
         if not head_projects and not base_projects:
             raise ConfigError(f"{', '.join(str(p) for p in paths)}: no Pulumi project found")
-        head_eval, reported = select_projects(head_projects, repo_root=repo_root, changed_since=base)
+        reported = {p.name for p in wanted_projects(head_projects, repo_root=repo_root, changed_since=base)}
+        head_eval = needed_at(head_projects, reported)
         head_names = {p.name for p in head_projects}
         reported |= {p.name for p in base_projects if p.name not in head_names}  # removed projects
         base_eval = needed_at(base_projects, reported)
-        with (
-            policies_source(repo_root, policies_from or base) as (policies_dir, _source),
-            ThreadPoolExecutor(max_workers=2, thread_name_prefix="preview") as pool,
-        ):
-            warm = pool.submit(warm_up, policies_dir)
+        # Policies are read into memory before any program runs (see gate.run_check).
+        snapshot = freeze_policies(repo_root, policies_from or base)
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="preview") as pool:
+            warm = pool.submit(warm_up)
             at_base = pool.submit(
                 evaluate_many,
                 base_eval,
@@ -136,25 +136,15 @@ def run_preview(
                 head_eval, env, jobs=jobs, timeout=timeout, repo_root=repo_root, on_done=on_evaluated
             )
             base_graphs = at_base.result()
-            policies = warm.result()
-            head_graphs = [g for g in head_graphs if g.project in reported]
-            base_graphs = [g for g in base_graphs if g.project in reported]
-            head_report = check_graphs(
-                head_graphs,
-                env,
-                policies_dir=policies_dir,
-                repo_root=repo_root,
-                today=today,
-                policies=policies,
-            )
-            base_report = check_graphs(
-                base_graphs,
-                env,
-                policies_dir=policies_dir,
-                repo_root=base_root,
-                today=today,
-                policies=policies,
-            )
+            warm.result()
+        head_graphs = [g for g in head_graphs if g.project in reported]
+        base_graphs = [g for g in base_graphs if g.project in reported]
+        head_report = check_with_snapshot(
+            head_graphs, env, snapshot=snapshot, repo_root=repo_root, today=today
+        )
+        base_report = check_with_snapshot(
+            base_graphs, env, snapshot=snapshot, repo_root=base_root, today=today
+        )
     old = {g.project: g for g in base_graphs}
     new = {g.project: g for g in head_graphs}
     order = [*new, *(name for name in old if name not in new)]

@@ -12,6 +12,7 @@ from compliance.discovery import (
     affected_since,
     dependents,
     discover,
+    find_projects,
     load_stack_config,
     topological_order,
 )
@@ -90,21 +91,23 @@ def test_cycle_is_a_clear_error() -> None:
         topological_order(projects)
 
 
-def test_invalid_yaml_names_the_file(tmp_path: Path) -> None:
+def test_invalid_yaml_is_an_error_for_that_project_only(tmp_path: Path) -> None:
     directory = project(tmp_path, "p", "p")
+    project(tmp_path, "q", "q")
     (directory / "Pulumi.dev.yaml").write_text("config:\n  p:x: [unclosed\n")
-    with pytest.raises(ConfigError) as caught:
-        discover([tmp_path], "dev")
-    message = str(caught.value)
-    assert message.startswith(str(directory / "Pulumi.dev.yaml"))
+    found = {p.name: p for p in discover([tmp_path], "dev")}
+    assert found["q"].error is None
+    message = found["p"].error
+    assert message is not None and message.startswith(str(directory / "Pulumi.dev.yaml"))
     assert "invalid YAML" in message and "\n" not in message
 
 
-def test_missing_name_names_the_file(tmp_path: Path) -> None:
+def test_missing_name_is_an_error_named_after_the_directory(tmp_path: Path) -> None:
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "Pulumi.yaml").write_text("runtime: python\n")
-    with pytest.raises(ConfigError, match=r"Pulumi.yaml: missing project 'name'"):
-        discover([tmp_path], "dev")
+    (found,) = discover([tmp_path], "dev")
+    assert found.name == "p"
+    assert found.error is not None and found.error.endswith("Pulumi.yaml: missing project 'name'")
 
 
 def test_duplicate_project_names_are_an_error(tmp_path: Path) -> None:
@@ -112,6 +115,12 @@ def test_duplicate_project_names_are_an_error(tmp_path: Path) -> None:
     project(tmp_path, "two", "same")
     with pytest.raises(ConfigError, match="project name 'same' also used by"):
         discover([tmp_path], "dev")
+
+
+def test_find_projects_keeps_duplicate_names(tmp_path: Path) -> None:
+    project(tmp_path, "one", "same")
+    project(tmp_path, "two", "same")
+    assert [p.path.name for p in find_projects([tmp_path], "dev")] == ["one", "two"]
 
 
 def test_stack_config_namespaces_keys(tmp_path: Path) -> None:

@@ -24,8 +24,13 @@ def findings(report: dict[str, Any], project: str, check_id: str) -> list[dict[s
     return [f for f in stack["findings"] if f["check_id"] == check_id]
 
 
-def queue_line() -> int:
-    return next(i for i, line in enumerate(QUEUE_PROGRAM.splitlines(), 1) if "aws.sqs.Queue(" in line)
+def queue_line(needle: str = "aws.sqs.Queue(") -> int:
+    """The line of QUEUE_PROGRAM holding `needle` (default: the call's first line)."""
+    return next(i for i, line in enumerate(QUEUE_PROGRAM.splitlines(), 1) if needle in line)
+
+
+SSE_LINE = queue_line("sqs_managed_sse_enabled=")
+"""CKV_AWS_27 evaluates `sqs_managed_sse_enabled`: findings point at that keyword's line."""
 
 
 def test_failed_mandatory_finding_is_reported_on_the_source_line(gate_repo: GateRepo) -> None:
@@ -44,7 +49,8 @@ def test_failed_mandatory_finding_is_reported_on_the_source_line(gate_repo: Gate
     assert finding["resource"] == "orders"
     assert finding["type"] == "aws:sqs/queue:Queue"
     assert finding["file"] == "stacks/queue/__main__.py"
-    assert finding["line"] == queue_line()
+    assert finding["line"] == SSE_LINE
+    assert finding["call_line"] == queue_line()
     assert finding["level"] == "mandatory"
     # Disabled checks are not reported at all; advisory ones carry their level.
     assert all(f["check_id"] in {"CKV_AWS_27", "CKV_AWS_26"} for f in stack["findings"])
@@ -250,7 +256,7 @@ def test_cli_outputs_are_checked_like_programs(gate_repo: GateRepo, flag: str, n
 def test_machine_formats_point_at_the_python_line(gate_repo: GateRepo) -> None:
     write_project(gate_repo.root, "queue", QUEUE_PROGRAM)
     sha = gate_repo.commit("queue")
-    line = queue_line()
+    line = SSE_LINE
 
     sarif = json.loads(gate_repo.check("stacks", "--format", "sarif").stdout)
     assert sarif["version"] == "2.1.0"
@@ -324,7 +330,7 @@ def test_yaml_custom_checks_in_policies_run_and_broken_ones_fail_loudly(gate_rep
     assert code == 1
     assert findings(report, "queue", "CKV2_ORG_100")[0]["result"] == "failed"
     assert findings(report, "safe", "CKV2_ORG_100")[0]["result"] == "passed"
-    assert findings(report, "queue", "CKV2_ORG_100")[0]["line"] == queue_line()
+    assert findings(report, "queue", "CKV2_ORG_100")[0]["line"] == queue_line("kms_master_key_id=")
 
     gate_repo.write(
         "policies/checks/sqs_kms.yaml", YAML_CHECK.replace("operator: exists", "operator: nonsense")

@@ -61,6 +61,14 @@ def test_shipped_waivers_file_is_valid() -> None:
             "waivers.0.ticket: Extra",
         ),
         ("{check: C, resource: r, reason: '', owner: o, expires: 2027-01-01}", "waivers.0.reason"),
+        (
+            "{check: C, resource: r, reason: '   ', owner: o, expires: 2027-01-01}",
+            "waivers.0.reason: Value error",
+        ),
+        (
+            '{check: C, resource: r, reason: x, owner: "\\t ", expires: 2027-01-01}',
+            "waivers.0.owner: Value error",
+        ),
     ],
 )
 def test_bad_waiver_is_one_line_error(tmp_path: Path, entry: str, problem: str) -> None:
