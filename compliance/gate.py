@@ -9,7 +9,7 @@ import contextlib
 import functools
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from compliance.bridge import to_terraform_plan
 from compliance.discovery import Project, affected_since, discover, topological_order
 from compliance.evaluate import evaluate_many
 from compliance.model import Finding, Report, StackGraph, StackReport
+from compliance.sandbox import SandboxMode
 from compliance.scan import offline_checkov, preload, scan
 from policies.context import set_env
 from policies.controls import controls_for, framework_summary
@@ -197,6 +198,8 @@ def run_check(
     timeout: float = 120.0,
     today: date | None = None,
     on_evaluated: Progress | None = None,
+    sandbox: SandboxMode = "auto",
+    config_overrides: Mapping[str, str] | None = None,
 ) -> Report:
     """`gitops check` over project paths: the whole pipeline, returning the Report."""
     projects = discover(paths, env)
@@ -207,7 +210,14 @@ def run_check(
     ):
         warm = warmup.submit(warm_up, policies_dir)
         graphs = evaluate_many(
-            to_evaluate, env, jobs=jobs, timeout=timeout, repo_root=repo_root, on_done=on_evaluated
+            to_evaluate,
+            env,
+            jobs=jobs,
+            timeout=timeout,
+            repo_root=repo_root,
+            on_done=on_evaluated,
+            sandbox=sandbox,
+            config_overrides=config_overrides,
         )
         policies = warm.result()  # a policy file that does not load is raised here
         graphs = [g for g in graphs if g.project in reported]

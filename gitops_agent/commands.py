@@ -40,6 +40,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--drift-interval", type=float, metavar="S", help="check drift every S seconds")
     p.add_argument("--auto-remediate", action="store_true", help="re-apply drifted stacks")
     p.add_argument("--listen", metavar="HOST:PORT", help="serve /healthz /readyz /metrics")
+    p.add_argument(
+        "--sandbox",
+        choices=("required", "auto", "off"),
+        help="confine evaluated programs (default: required with --engine pulumi, else auto)",
+    )
     p.set_defaults(handler=run_agent)
 
     p = sub.add_parser("status", help="per-stack status from the agent's journal")
@@ -83,6 +88,8 @@ def _config(args: argparse.Namespace, **extra: Any) -> Any:
 
     from gitops_agent.agent import AgentConfig
 
+    if getattr(args, "sandbox", None):
+        extra.setdefault("sandbox", args.sandbox)
     try:
         return _build_config(AgentConfig, args, **extra)
     except ValidationError as exc:
