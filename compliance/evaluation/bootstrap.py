@@ -91,7 +91,9 @@ class MonitorProxy:
         if token in self._sent:
             return ()
         cls = self._positions.classes.get(token)
-        if cls is None:
+        if (
+            cls is None or cls.__module__.split(".")[0] == "pulumi"
+        ):  # the SDK's generic classes declare nothing
             return ()
         self._sent.add(token)
         return ((DECLARED_HEADER, json.dumps(string_outputs(cls))),)
@@ -217,15 +219,15 @@ class Describer:
         key = getattr(exc, "key", None)
         if type(exc).__name__ != "ConfigMissingError" or not isinstance(key, str):
             return None
-        line = f"{key}: <value>"
+        line = f"`{key}: <value>`"
         if not self.config_exists:
             return (
-                f"missing required config {key}: {self.config_file} does not exist; "
-                f"create it with `config:` and the line  {line}  (or pass --config {key}=VALUE)"
+                f"missing required config {key}: {self.config_file} does not exist: create it with "
+                f"`config:` and under it {line}, or pass --config {key}=VALUE"
             )
         return (
-            f"missing required config {key}: add to {self.config_file}:  {line}  "
-            f"(or pass --config {key}=VALUE)"
+            f"missing required config {key}: add {line} to {self.config_file} (under `config:`), "
+            f"or pass --config {key}=VALUE"
         )
 
     def describe(self, exc: BaseException) -> str:
