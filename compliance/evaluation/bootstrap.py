@@ -146,6 +146,23 @@ class MonitorProxy:
         return self._stub.ReadResource(request, metadata=self._metadata(request.type))
 
 
+class EngineProxy:
+    """The SDK's engine stub, sending only ERROR logs: the gate records nothing else, and the SDK
+    logs several DEBUG lines per resource (each one an RPC)."""
+
+    def __init__(self, stub: Any, error_severity: int) -> None:
+        self._stub = stub
+        self._error = error_severity
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stub, name)
+
+    def Log(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.severity != self._error:
+            return None
+        return self._stub.Log(request, *args, **kwargs)
+
+
 async def wait_for_rpcs_batched(await_all_outstanding_tasks: bool = True) -> None:
     """pulumi.runtime.stack.wait_for_rpcs with the same contract, in time linear in the outputs.
 
@@ -264,12 +281,12 @@ def configure(request: dict[str, Any], positions_module: Any) -> tuple[Any, Any,
     import pulumi.runtime.resource as runtime_resource
     import pulumi.runtime.stack as runtime_stack
     from pulumi.runtime import settings as runtime_settings
-    from pulumi.runtime.proto import engine_pb2_grpc, resource_pb2_grpc, source_pb2
+    from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2_grpc, source_pb2
 
     options = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
     channel = grpc.insecure_channel(request["monitor"], options=options)
     monitor_stub = resource_pb2_grpc.ResourceMonitorStub(channel)
-    engine = engine_pb2_grpc.EngineStub(channel)
+    engine = EngineProxy(engine_pb2_grpc.EngineStub(channel), engine_pb2.ERROR)
     positions = positions_module.Positions(
         resource_module.ComponentResource,
         resource_module.__file__ or "",
