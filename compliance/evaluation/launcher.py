@@ -188,7 +188,9 @@ def evaluate_project(
     fallback.project = launch.program.project
     interpreter = launch.interpreter()
     recorder = Recorder(launch.program)
-    with tempfile.TemporaryDirectory(prefix="gitops-eval-") as tmp_name:
+    # A unix socket path must stay under ~100 bytes: avoid a long $TMPDIR.
+    short = "/tmp" if len(tempfile.gettempdir()) > 60 and os.path.isdir("/tmp") else None
+    with tempfile.TemporaryDirectory(prefix="gitops-eval-", dir=short) as tmp_name:
         tmp = Path(tmp_name).resolve()
         tmp.chmod(0o700)
         with MonitorServer(recorder, tmp) as server:
