@@ -212,7 +212,11 @@ def evaluate_project(
             fallback.confinement = confined.confinement
             log_path = tmp / "log"
             with log_path.open("wb") as log:
-                process = spawn(confined, cwd=launch.cwd, stdout=log, stderr=log)
+                try:
+                    process = spawn(confined, cwd=launch.cwd, stdout=log, stderr=log)
+                except OSError as exc:  # the project's interpreter is gone or not executable
+                    error = f"{launch.program.path}: cannot start {interpreter}: {exc.strerror or exc}"
+                    return fallback.model_copy(update={"error": error})
                 try:
                     process.wait(timeout=timeout)
                 except subprocess.TimeoutExpired:

@@ -327,3 +327,40 @@ def test_program_pinned_to_an_older_sdk_in_its_own_virtualenv(
         [str(python), "-c", "import pulumi, grpc; print(grpc.__version__)"], capture_output=True, text=True
     )
     assert probe.stdout.strip() == "1.66.2"  # really the program's own, older stack
+
+
+def test_a_missing_project_interpreter_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = project(tmp_path, "gone", {"__main__.py": "import pulumi\n"})
+    monkeypatch.setattr(launcher, "project_interpreter", lambda d, s: tmp_path / "venv" / "bin" / "python")
+    graph = evaluate_project(path, "dev", repo_root=tmp_path)
+    assert graph.error is not None and graph.error.startswith("gone: cannot start ")
+    assert graph.resources == []
+
+
+def test_the_program_is_started_through_the_sandbox_with_its_mode_and_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compliance.sandbox import Confined
+
+    calls: list[dict[str, object]] = []
+
+    def spy(
+        argv: list[str], *, mode: str, read_only: list[Path], writable: list[Path], env: dict[str, str]
+    ) -> Confined:
+        calls.append({"argv": argv, "mode": mode, "read_only": read_only, "writable": writable, "env": env})
+        return Confined(argv=list(argv), env=dict(env), confinement="process")
+
+    monkeypatch.setattr(launcher, "confine", spy)
+    path = project(tmp_path, "boxed", {"__main__.py": "import pulumi\npulumi.export('ok', True)\n"})
+    graph = evaluate_project(path, "dev", repo_root=tmp_path, sandbox="required")
+    assert graph.error is None and graph.outputs == {"ok": True}
+    assert graph.confinement == "process"
+    (call,) = calls
+    assert call["mode"] == "required"
+    (writable,) = call["writable"]  # type: ignore[misc]
+    assert call["argv"][2:4] == ["-B", str(launcher.BOOTSTRAP)]  # type: ignore[index]
+    assert Path(call["argv"][-1]).parent == writable  # type: ignore[index]  # request file beside the socket
+    assert tmp_path.resolve() in call["read_only"] and launcher.BOOTSTRAP.parent in call["read_only"]  # type: ignore[operator]
+    assert not writable.exists()  # the private directory is gone after the run
