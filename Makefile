@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTHON ?= python3
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all install gate test lint bench clean
+.PHONY: all install gate test lint bench clean dist
 
 all: gate
 
@@ -40,6 +40,13 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench.run
+
+# The wheel, and the locked requirements it installs with outside this checkout (docs/adopt.md).
+requirements-lock.txt: uv.lock
+	$(BIN)/uv export --frozen --no-dev --no-emit-project --no-hashes --format requirements.txt -q -o $@
+
+dist: install requirements-lock.txt
+	$(BIN)/uv build --wheel --out-dir dist
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -41,7 +41,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, help="runs per measurement, best is kept (default 3)")
     p.add_argument("--stacks", type=int, help="stacks in the multi-stack and agent repos (default 20)")
     p.add_argument(
-        "--out", type=Path, default=OUT, help=f"results file (default {OUT.relative_to(BENCH.parent)})"
+        "--out",
+        type=Path,
+        help="results file (default bench/out/results.json; --show, --markdown and --update-doc "
+        "fall back to the committed bench/results/latest.json when it does not exist)",
     )
     p.add_argument("--workdir", type=Path, help="keep generated inputs here instead of a temp dir")
     p.add_argument(
@@ -60,6 +63,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="replace the text between <!-- bench:begin --> and <!-- bench:end --> in MD with the results",
     )
     return p.parse_args(argv)
+
+
+def results_file(given: Path | None) -> Path:
+    """The results to show: the given file, else this machine's last run, else the committed ones."""
+    if given is not None:
+        return given
+    return OUT if OUT.is_file() else LATEST
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -226,6 +236,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     console, err = Console(), Console(stderr=True)
     if not console.is_terminal:
         console = Console(width=160)
+    if args.show or args.markdown or args.update_doc:
+        args.out = results_file(args.out)
+        if not args.out.is_file():
+            err.print(
+                f"bench: {args.out}: no results file (run `make bench` first)", markup=False, soft_wrap=True
+            )
+            return 2
+    else:
+        args.out = args.out or OUT
     if args.show:
         return report(load(args.out), console, err)
     if args.markdown:

@@ -66,7 +66,18 @@ def _repo_root(start: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Handle `gitops check`; returns the exit status."""
+    """Handle `gitops check`; returns the exit status (128 + N when signal N stopped it)."""
+    from compliance.processes import Stopped, stop_on_signals
+
+    with stop_on_signals():
+        try:
+            return _run(args)
+        except Stopped as exc:  # every evaluation it started is already killed
+            _error(f"stopped by {exc.name}; running evaluations were killed")
+            return exc.status
+
+
+def _run(args: argparse.Namespace) -> int:
     import git
     from rich.progress import Progress
 

@@ -22,6 +22,7 @@ from compliance.bridge import to_terraform_plan
 from compliance.discovery import Project, affected_since, discover, topological_order
 from compliance.evaluate import evaluate_many
 from compliance.model import Finding, Report, StackGraph, StackReport
+from compliance.redact import Redactor, cap
 from compliance.sandbox import SandboxMode
 from compliance.scan import offline_checkov, preload, scan
 from policies.context import set_env
@@ -104,6 +105,7 @@ def check_graphs(
     good = [g for g in graphs if g.error is None]
     results = scan([(g, to_terraform_plan(g)) for g in good])
     stacks: list[StackReport] = []
+    redactor = Redactor.from_environment()  # an error may quote a credential the program could read
     tagged: list[tuple[str, str, Finding]] = []
     for graph in graphs:
         findings: list[Finding] = []
@@ -121,8 +123,9 @@ def check_graphs(
                 path=graph.path,
                 env=graph.env,
                 resources=sum(1 for r in graph.resources if r.custom),
-                error=graph.error,
+                error=cap(redactor.mask(graph.error)) if graph.error else None,
                 findings=findings,
+                confinement=graph.confinement,
             )
         )
     outcome = apply_waivers(tagged, waivers, today=today or date.today())

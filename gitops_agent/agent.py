@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,16 +26,21 @@ from pydantic import BaseModel, Field, field_validator
 from compliance.model import StackGraph
 from gitops_agent import source
 from gitops_agent.changes import directly_affected, reconcile_order, upstream_of, waves
+from gitops_agent.checkouts import project_dir_of, relative_dir
+from gitops_agent.deploy_gate import Check, PreviewBlocked, apply_checked
 from gitops_agent.digest import describe_changes, plan_digest, resource_digests
+from gitops_agent.drift import check_drift
 from gitops_agent.engines import Engine, EngineError, TransientEngineError
 from gitops_agent.journal import Action, HistoryEntry, Journal, StackState, Status
 from gitops_agent.logs import log
 from gitops_agent.metrics import AgentMetrics
 from gitops_agent.retry import retry
 from gitops_agent.source import CommitInfo, SourceError
+from gitops_agent.trigger import SyncTrigger
 
 Evaluate = Callable[..., StackGraph]
 Gate = Callable[..., Any]
+REPORTED_ACTIONS = ("applied", "unchanged", "failed", "blocked", "remediated")
 
 
 class AgentConfig(BaseModel):
@@ -45,9 +51,9 @@ class AgentConfig(BaseModel):
     env: str = "dev"
     engine: str = "pulumi"
     state_dir: Path = Path(".gitops")
-    interval: float = Field(default=60.0, ge=0)
+    interval: float = Field(default=60.0, gt=0, allow_inf_nan=False)
     once: bool = False
-    drift_interval: float | None = Field(default=None, gt=0)
+    drift_interval: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     auto_remediate: bool = False
     listen: str | None = None
     allow_rewrite: bool = False
@@ -137,17 +143,6 @@ def owner_is_dead(owner: str) -> bool:
     return False
 
 
-def project_dir_of(project: Any, checkout: Path) -> Path:
-    """A discovered project's directory inside the checkout."""
-    path = Path(project.path)
-    return path if path.is_absolute() else checkout / path
-
-
-def relative_dir(project: Any, checkout: Path) -> str:
-    """A discovered project's directory relative to the repository root (as Git diffs name it)."""
-    return project_dir_of(project, checkout).resolve().relative_to(checkout.resolve()).as_posix()
-
-
 def dependency_outputs(
     project: Any, env: str, outputs: dict[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
@@ -193,6 +188,8 @@ class Reconciler:
         evaluate: Evaluate | None = None,
         gate: Gate | None = None,
         discover: Callable[..., list[Any]] | None = None,
+        on_outcome: Callable[[StackOutcome, CommitInfo], None] | None = None,
+        trigger: SyncTrigger | None = None,
     ) -> None:
         self.cfg = cfg
         self.engine = engine
@@ -202,6 +199,8 @@ class Reconciler:
         # The real steps are imported on first use: an idle cycle never loads Checkov.
         self._evaluate, self._gate, self._discover = evaluate, gate, discover
         self.ready = False
+        self.on_outcome = on_outcome  # e.g. commit statuses and notifications (queued, never blocking)
+        self.trigger = trigger or SyncTrigger()
 
     @property
     def evaluate(self) -> Evaluate:
@@ -310,7 +309,13 @@ class Reconciler:
             revision=commit.sha[:12],
             message=message,
         )
-        return StackOutcome(project=project, action=action, status=status, message=message)
+        outcome = StackOutcome(project=project, action=action, status=status, message=message)
+        if self.on_outcome is not None and action in REPORTED_ACTIONS:
+            try:
+                self.on_outcome(outcome, commit)
+            except Exception as exc:  # reporting must never break a sync
+                log("report.error", "error", project=project, error=f"{type(exc).__name__}: {exc}")
+        return outcome
 
     def apply_stack(
         self,
@@ -320,8 +325,13 @@ class Reconciler:
         commit: CommitInfo,
         *,
         action: Action = "applied",
+        check: Check | None = None,
     ) -> StackOutcome:
-        """Apply one gated graph under the stack lock: applying -> applied | failed, recorded atomically."""
+        """Apply one gated graph under the stack lock: applying -> applied | failed, recorded atomically.
+
+        With `check` and a planning engine (pulumi), the engine's own preview is gated too and `up`
+        applies that plan only (deploy_gate); a preview that fails the gate records `blocked`.
+        """
         env, digest = self.cfg.env, plan_digest(graph)
         with stack_lock(self.journal, project, env, self.cfg.owner, self.cfg.lock_lease) as locked:
             if not locked:
@@ -344,10 +354,11 @@ class Reconciler:
                     digest=digest,
                     applied=True,
                 )
-            self.record(project, "applying", None, commit, f"applying {commit.sha[:12]}")
+            doing = "recording" if self.engine.name == "plan-only" else "applying"
+            self.record(project, "applying", None, commit, f"{doing} {commit.sha[:12]}")
             try:
                 result = retry(
-                    lambda: self.engine.apply(project_dir, graph),
+                    lambda: apply_checked(self.engine, project_dir, graph, check),
                     transient=(TransientEngineError,),
                     attempts=3,
                     base=1.0,
@@ -361,6 +372,9 @@ class Reconciler:
                         delay=round(d, 2),
                     ),
                 )
+            except PreviewBlocked as exc:
+                self.metrics.policy_failures.labels(stack=project).inc()
+                return self.record(project, "blocked", "blocked", commit, str(exc)[:2000], digest=digest)
             except EngineError as exc:
                 return self.record(project, "failed", "failed", commit, str(exc), digest=digest)
             except Exception as exc:  # an engine bug must not leave the stack `applying`
@@ -429,10 +443,14 @@ class Reconciler:
     def cycle(self) -> CycleResult:
         """One reconcile of the branch head; never raises for per-stack problems."""
         started = time.monotonic()
+        result = CycleResult(error="cycle did not finish")
         try:
-            return self._cycle()
+            result = self._cycle()
+            return result
         finally:
-            self.metrics.duration.observe(time.monotonic() - started)
+            elapsed = time.monotonic() - started
+            self.metrics.duration.observe(elapsed)
+            log("cycle.done", **cycle_summary(result, elapsed))
 
     def _cycle(self) -> CycleResult:
         cfg = self.cfg
@@ -447,10 +465,18 @@ class Reconciler:
         if seen and seen != head.sha and not source.is_ancestor(mirror, seen, head.sha):
             if not cfg.allow_rewrite:
                 msg = (
-                    f"branch {cfg.branch} was rewritten: {head.sha[:12]} does not descend from "
-                    f"{seen[:12]}; refusing (use --allow-rewrite)"
+                    f"branch {cfg.branch} was rewritten (force-push?): new head {head.sha[:12]} does not "
+                    f"descend from the last synced head {seen[:12]}; refusing to sync it. If the rewrite "
+                    "is intended, run the agent once with --allow-rewrite"
                 )
-                log("source.rewrite_refused", "error", branch=cfg.branch, head=head.sha, seen=seen)
+                log(
+                    "source.rewrite_refused",
+                    "error",
+                    branch=cfg.branch,
+                    head=head.sha,
+                    seen=seen,
+                    message=msg,
+                )
                 return CycleResult(revision=head.sha, error=msg)
             log("source.rewrite_allowed", "warning", branch=cfg.branch, head=head.sha, seen=seen)
         checkout = self.checkout(mirror, head.sha)
@@ -538,24 +564,44 @@ class Reconciler:
     ) -> StackOutcome:
         """Gate and apply one evaluated stack of the cycle."""
         name = project.name
-        try:
-            report = self.gate([graph], self.cfg.env, policies_dir=checkout / "policies", repo_root=checkout)
-            reasons = list(report.blocking(name))
-        except Exception as exc:
-            reasons = [f"gate error: {type(exc).__name__}: {exc}"]
+        reasons = self.gate_reasons(name, graph, checkout)
         if reasons:
             self.metrics.policy_failures.labels(stack=name).inc()
             message = "; ".join(reasons)[:2000]
             return self.record(name, "blocked", "blocked", commit, message, digest=plan_digest(graph))
-        return self.apply_stack(name, project_dir_of(project, checkout), graph, commit)
+        check = partial(self.gate_reasons, name, checkout=checkout)
+        return self.apply_stack(name, project_dir_of(project, checkout), graph, commit, check=check)
+
+    def gate_reasons(self, name: str, graph: StackGraph, checkout: Path) -> list[str]:
+        """Why the gate (policies of the checkout) blocks `graph` of stack `name`; empty: it passes."""
+        try:
+            report = self.gate([graph], self.cfg.env, policies_dir=checkout / "policies", repo_root=checkout)
+            return list(report.blocking(name))
+        except Exception as exc:
+            return [f"gate error: {type(exc).__name__}: {exc}"]
+
+
+def cycle_summary(result: CycleResult, duration: float) -> dict[str, Any]:
+    """The end-of-cycle log fields: revision, stacks per outcome, duration, error."""
+    counts = dict.fromkeys(("applied", "unchanged", "blocked", "failed", "suspended", "skipped"), 0)
+    for outcome in result.outcomes:
+        key = outcome.action or "skipped"
+        counts[key] = counts.get(key, 0) + 1
+    summary: dict[str, Any] = {"revision": (result.revision or "")[:12] or None, **counts}
+    summary["duration_s"] = round(duration, 3)
+    if result.error:
+        summary["error"] = result.error
+    if result.stopped:
+        summary["stopped"] = True
+    return summary
 
 
 def run(reconciler: Reconciler, *, on_cycle: Callable[[CycleResult], None] | None = None) -> CycleResult:
     """Reconcile every `interval` seconds (and check drift every `drift_interval`) until stopped.
 
-    With `once`, a single cycle. Returns the last cycle's result.
+    A sync request (push webhook, POST /sync, SIGHUP) on `reconciler.trigger` starts the next
+    cycle at once. With `once`, a single cycle. Returns the last cycle's result.
     """
-    from gitops_agent.drift import check_drift
 
     cfg, stop = reconciler.cfg, reconciler.stop
     next_drift = time.monotonic() + cfg.drift_interval if cfg.drift_interval else None
@@ -575,5 +621,6 @@ def run(reconciler: Reconciler, *, on_cycle: Callable[[CycleResult], None] | Non
             except Exception as exc:
                 log("drift.error", "error", error=f"{type(exc).__name__}: {exc}")
             next_drift = time.monotonic() + (cfg.drift_interval or 0)
-        if stop.wait(cfg.interval):
+        reconciler.trigger.wait(cfg.interval, stop)
+        if stop.is_set():
             return result

@@ -14,8 +14,20 @@ def _registrars() -> list[Registrar]:
     """Each package adds its subcommands; only working ones are listed here."""
     from compliance.cli import register as register_check
     from gitops_agent.commands import register as register_agent
+    from gitops_agent.scaffold import register as register_init
 
-    return [register_check, register_agent]
+    return [register_check, register_agent, register_init]
+
+
+def version() -> str:
+    """The installed distribution's version (the source tree's when run from a checkout)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("gitops-iac")
+    except PackageNotFoundError:
+        return "0+unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gitops", description="GitOps for Pulumi on AWS: compliance gate and reconciler."
     )
+    parser.add_argument("--version", action="version", version=f"gitops {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in _registrars():
         register(sub)

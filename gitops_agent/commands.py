@@ -39,13 +39,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--once", action="store_true", help="one sync, then exit (0 ok, 1 failed/blocked)")
     p.add_argument("--drift-interval", type=float, metavar="S", help="check drift every S seconds")
     p.add_argument("--auto-remediate", action="store_true", help="re-apply drifted stacks")
-    p.add_argument("--listen", metavar="HOST:PORT", help="serve /healthz /readyz /metrics")
+    p.add_argument(
+        "--listen", metavar="HOST:PORT", help="serve /healthz /readyz /metrics, POST /hooks/github and /sync"
+    )
+    p.add_argument("--notify", action="append", default=[], metavar="URL", help="POST each outcome as JSON")
+    p.add_argument("--github-repo", metavar="OWNER/REPO", help="for commit statuses (default: from --repo)")
+    p.add_argument("--status-url", metavar="URL", help="link shown with each commit status")
+    p.add_argument(
+        "--no-commit-status", action="store_true", help="never post commit statuses, even with a token"
+    )
     p.add_argument(
         "--sandbox",
         choices=("required", "auto", "off"),
         help="confine evaluated programs (default: required with --engine pulumi, else auto)",
     )
     p.set_defaults(handler=run_agent)
+
+    p = sub.add_parser("sync", help="ask a running agent to sync now (POST /sync on its --listen)")
+    p.add_argument("--listen", default="127.0.0.1:9100", metavar="HOST:PORT", help="default 127.0.0.1:9100")
+    p.set_defaults(handler=run_sync)
 
     p = sub.add_parser("status", help="per-stack status from the agent's journal")
     p.add_argument("--state-dir", type=Path, default=Path(".gitops"))
@@ -137,6 +149,13 @@ def install_stop_handlers(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+def install_sync_handler(request: Any) -> None:
+    """SIGHUP asks for a sync now (`request(reason)`), like `gitops sync`."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signal.signal(signal.SIGHUP, lambda signum, frame: request("SIGHUP"))
+
+
 def run_agent(args: argparse.Namespace) -> int:
     """Handle `gitops agent`."""
     from gitops_agent.agent import run
@@ -161,13 +180,20 @@ def run_agent(args: argparse.Namespace) -> int:
     stop = threading.Event()
     try:
         reconciler = _reconciler(cfg, stop)
-    except EngineConfigError as exc:
+        reporter = _reporter(args, cfg, reconciler)
+    except (EngineConfigError, UsageError) as exc:
         return _fail(str(exc))
     install_stop_handlers(stop)
+    install_sync_handler(reconciler.trigger.request)
     server = None
     if listen:
         try:
-            server = start_server(*listen, ready=lambda: reconciler.ready, metrics=reconciler.metrics.render)
+            server = start_server(
+                *listen,
+                ready=lambda: reconciler.ready,
+                metrics=reconciler.metrics.render,
+                routes=_routes(cfg.branch, reconciler.trigger.request),
+            )
         except OSError as exc:
             return _fail(f"--listen {args.listen}: {exc.strerror or exc}")
         from gitops_agent.logs import log
@@ -178,9 +204,85 @@ def run_agent(args: argparse.Namespace) -> int:
     finally:
         if server is not None:
             server.shutdown()
+        if reporter is not None:
+            reporter.close(timeout=15.0)
     if result.error and result.revision is None and not reconciler.ready:
         return _fail(result.error)  # the repository or branch cannot be used at all
+    if result.error and cfg.once:
+        _fail(result.error)  # e.g. a refused force-push: one plain line after the JSON log
     return 0 if result.ok else 1
+
+
+def _routes(branch: str, wake: Any) -> dict[str, Any]:
+    """The POST routes of --listen: the GitHub push hook and /sync."""
+    import os
+
+    from gitops_agent.webhooks import SECRET_ENV, github_route, sync_route
+
+    secret = os.environ.get(SECRET_ENV, "").encode() or None
+    return {"/hooks/github": github_route(secret, branch, wake), "/sync": sync_route(secret, wake)}
+
+
+def _reporter(args: argparse.Namespace, cfg: Any, reconciler: Any) -> Any:
+    """Commit statuses (token + owner/repo known, not --no-commit-status) and --notify URLs, wired to
+    the reconciler's outcomes through a background queue; None when there is nothing to report to."""
+    import os
+
+    from gitops_agent.commit_status import CommitStatuses, github_repo_of
+    from gitops_agent.logs import log
+    from gitops_agent.notify import Notifier
+    from gitops_agent.reporting import Outcome, Reporter, ReportQueue
+
+    sinks: list[Any] = []
+    bad = next((u for u in args.notify if not u.startswith(("http://", "https://"))), None)
+    if bad is not None:
+        raise UsageError(f"--notify {bad!r}: expected an http(s) URL")
+    if args.notify:
+        sinks.append(Notifier(tuple(args.notify)))
+    if not args.no_commit_status:
+        try:
+            owner_repo = github_repo_of(cfg.repo, args.github_repo)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        statuses = CommitStatuses.from_environment(owner_repo, os.environ, target_url=args.status_url)
+        if statuses is not None:
+            sinks.append(statuses)
+        elif args.github_repo or args.status_url:
+            log("report.statuses_off", "warning", reason="no GITOPS_GITHUB_TOKEN or GITHUB_TOKEN set")
+    if not sinks:
+        return None
+    metrics = reconciler.metrics
+    reporter = Reporter(
+        sinks,
+        ReportQueue(
+            on_failure=lambda kind: metrics.report_failures.labels(kind=kind).inc(),
+            on_success=lambda kind: metrics.reports.labels(kind=kind).inc(),
+        ),
+    )
+    reconciler.on_outcome = lambda outcome, commit: reporter.report(
+        Outcome(
+            project=outcome.project,
+            env=cfg.env,
+            revision=commit.sha,
+            action=outcome.action or "",
+            summary=outcome.message,
+        )
+    )
+    return reporter
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    """Handle `gitops sync`: POST /sync to a running agent (bearer token from GITOPS_WEBHOOK_SECRET)."""
+    from gitops_agent.server import parse_listen
+    from gitops_agent.sync_client import SyncClientError, request_sync
+
+    try:
+        host, port = parse_listen(args.listen)
+        message = request_sync(host, port)
+    except (ValueError, SyncClientError) as exc:
+        return _fail(str(exc))
+    Console(highlight=False).print(message)
+    return 0
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]], caption: str | None = None) -> None:

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from compliance.model import StackGraph
 from gitops_agent import source
+from gitops_agent.checkouts import project_dir_of
 from gitops_agent.digest import plan_digest
-from gitops_agent.engines import EngineError
+from gitops_agent.engines import Engine, EngineError
+from gitops_agent.journal import Journal
 from gitops_agent.logs import log
+from gitops_agent.metrics import AgentMetrics
 
-if TYPE_CHECKING:
-    from gitops_agent.agent import Reconciler
+
+class DriftHost(Protocol):
+    """What drift detection needs of the reconciler (gitops_agent.agent.Reconciler provides it)."""
+
+    cfg: Any
+    journal: Journal
+    engine: Engine
+    metrics: AgentMetrics
+
+    def fetch(self) -> Any: ...
+    def checkout(self, mirror: Any, revision: str) -> Path: ...
+    def projects_at(self, checkout: Path) -> list[Any]: ...
+    def evaluate_stack(
+        self, project: Any, checkout: Path, outputs: dict[str, dict[str, Any]]
+    ) -> StackGraph: ...
+    def record(self, *args: Any, **kwargs: Any) -> Any: ...
+    def apply_stack(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 class DriftOutcome(BaseModel):
@@ -28,7 +48,7 @@ class DriftOutcome(BaseModel):
     error: str | None = None
 
 
-def check_drift(reconciler: Reconciler, *, remediate: bool = False) -> list[DriftOutcome]:
+def check_drift(reconciler: DriftHost, *, remediate: bool = False) -> list[DriftOutcome]:
     """Check every applied (or already drifted) stack of the env; record `drifted` / `remediated`.
 
     Drifted stacks are re-applied at their last applied revision only when `remediate` is set.
@@ -47,8 +67,6 @@ def check_drift(reconciler: Reconciler, *, remediate: bool = False) -> list[Drif
             project = next((p for p in reconciler.projects_at(checkout) if p.name == state.project), None)
             if project is None:
                 raise EngineError(f"{state.project}: not found at {state.revision[:12]}")
-            from gitops_agent.agent import project_dir_of
-
             project_dir = project_dir_of(project, checkout)
             graph = reconciler.evaluate_stack(project, checkout, outputs)
             verdict = reconciler.engine.drift(project_dir, graph, state.plan_digest)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 from pydantic import BaseModel
@@ -22,6 +22,9 @@ from pydantic import BaseModel
 from compliance.model import SECRET, StackGraph
 from gitops_agent.digest import plan_digest
 from gitops_agent.logs import redact
+
+if TYPE_CHECKING:
+    from gitops_agent.deploy_gate import CheckedPlan
 
 
 class EngineConfigError(Exception):
@@ -211,6 +214,42 @@ class PulumiEngine:
         except Exception as exc:
             raise self._error(project_dir, step, exc) from exc
         changes = getattr(result.summary, "resource_changes", None) or preview.change_summary
+        return ApplyResult(outputs=masked_outputs(result.outputs), summary=change_summary(changes))
+
+    def preview_plan(self, project_dir: Path, workdir: Path, project_path: str | None = None) -> CheckedPlan:
+        """Optional refresh, then `pulumi preview --json --save-plan`: the preview's graph (as
+        `gitops check --from-preview` reads it) and the saved update plan, for deploy_gate."""
+        from compliance.errors import ConfigError
+        from compliance.imports import graph_from_preview
+        from gitops_agent.deploy_gate import CheckedPlan
+
+        stack = self.stack(project_dir)
+        plan_file, preview_file = workdir / "plan.json", workdir / "preview.json"
+        step = "refresh"
+        try:
+            if self.refresh:
+                stack.refresh()
+            step = "preview"
+            preview = stack.preview(json=True, plan=str(plan_file))
+        except Exception as exc:
+            raise self._error(project_dir, step, exc) from exc
+        preview_file.write_text(preview.stdout or "", encoding="utf-8")
+        try:
+            graph = graph_from_preview(preview_file, project_path=project_path)
+        except ConfigError as exc:
+            raise EngineError(f"{project_dir.name}: pulumi preview --json output unusable: {exc}") from None
+        if not plan_file.is_file():
+            raise EngineError(f"{project_dir.name}: pulumi preview saved no update plan ({plan_file.name})")
+        return CheckedPlan(graph=graph, plan_file=plan_file, changes=preview.change_summary or {})
+
+    def apply_plan(self, project_dir: Path, plan: CheckedPlan) -> ApplyResult:
+        """`pulumi up --plan`: the update may do only what the checked preview planned."""
+        stack = self.stack(project_dir)
+        try:
+            result = stack.up(plan=str(plan.plan_file))
+        except Exception as exc:
+            raise self._error(project_dir, "up --plan", exc) from exc
+        changes = getattr(result.summary, "resource_changes", None) or plan.changes
         return ApplyResult(outputs=masked_outputs(result.outputs), summary=change_summary(changes))
 
     def drift(self, project_dir: Path, graph: StackGraph, recorded_digest: str | None) -> DriftResult:

@@ -26,6 +26,10 @@ class AgentMetrics:
         self.policy_failures = Counter(
             "gitops_policy_failures", "Stacks blocked by the compliance gate", ["stack"], registry=r
         )
+        self.reports = Counter("gitops_reports", "Outcome reports delivered", ["kind"], registry=r)
+        self.report_failures = Counter(
+            "gitops_report_failures", "Outcome reports given up after retries", ["kind"], registry=r
+        )
 
     def render(self) -> bytes:
         """The text exposition format."""

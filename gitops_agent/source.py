@@ -65,10 +65,22 @@ def sync_mirror(repo: str, cache_dir: Path) -> git.Repo:
         mirror.git.fetch("--prune", "--force", "origin")
         return mirror
     except git.GitCommandError as exc:
-        raise SourceError(
-            f"{repo}: git {exc.command[1] if exc.command else ''} failed: "
-            f"{(exc.stderr or '').strip().splitlines()[-1:] or exc.status}"
-        ) from exc
+        step = exc.command[1] if exc.command and len(exc.command) > 1 else "command"
+        raise SourceError(f"{repo}: git {step} failed: {git_error_message(exc)}") from exc
+
+
+def git_error_message(exc: git.GitCommandError) -> str:
+    """Git's own last meaningful stderr line (`fatal: repository 'x' does not exist`), without the
+    `stderr: '...'` wrapping GitPython adds; the exit status when git said nothing."""
+    text = str(exc.stderr or "").strip()
+    if text.startswith("stderr:"):
+        text = text.removeprefix("stderr:").strip()
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+            text = text[1:-1]
+    lines = [line.strip() for line in text.splitlines() if line.strip().strip("'\"")]
+    preferred = [line for line in lines if line.lower().startswith(("fatal:", "error:"))]
+    chosen = (preferred or lines)[-1:] if lines else []
+    return chosen[0].removeprefix("fatal: ") if chosen else f"exit status {exc.status}"
 
 
 def commit_info(mirror: git.Repo, rev: str) -> CommitInfo:

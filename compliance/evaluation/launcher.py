@@ -24,12 +24,12 @@ from pydantic import ValidationError
 
 from compliance.discovery import Project, load_config, load_project_file, topological_order
 from compliance.environments import project_interpreter
-from compliance.errors import ConfigError
+from compliance.errors import ConfigError, SandboxUnavailable
 from compliance.evaluation.config import apply_overrides, config_position, config_values, relative
 from compliance.evaluation.monitor import MonitorServer, Program, Recorder
 from compliance.model import StackGraph
 from compliance.processes import kill_tree, spawn
-from compliance.sandbox import SandboxMode, confine
+from compliance.sandbox import SandboxMode, allowed_environment, confine, interpreter_paths, probe_bubblewrap
 
 __all__ = [
     "BOOTSTRAP",
@@ -135,27 +135,24 @@ class Launch:
         return Path(found) if found is not None else Path(sys.executable)
 
     def environment(self, interpreter: Path, tmp: Path) -> dict[str, str]:
-        """The whole environment the program gets: an allow-list, nothing inherited but LANG."""
-        home = tmp / "home"
-        home.mkdir(exist_ok=True)
-        return {
-            "PATH": os.pathsep.join([str(interpreter.parent), "/usr/local/bin", "/usr/bin", "/bin"]),
-            "HOME": str(home),
-            "TMPDIR": str(tmp),
-            "LANG": os.environ.get("LANG") or "C.UTF-8",
-            "PYTHONHASHSEED": "0",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONNOUSERSITE": "1",
-            "GRPC_VERBOSITY": "ERROR",
-            **self.config_env,
-        }
+        """The whole environment the program gets: the sandbox's allow-list plus the evaluation's own."""
+        return allowed_environment(
+            os.environ,
+            {
+                "PATH": os.pathsep.join([str(interpreter.parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+                "PYTHONHASHSEED": "0",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONNOUSERSITE": "1",
+                "GRPC_VERBOSITY": "ERROR",
+                **self.config_env,
+            },
+            home=tmp,
+        )
 
     def read_only(self, interpreter: Path) -> list[Path]:
         """What the program may read: the repository, its interpreter's environment, the bootstrap."""
         paths = [self.root, self.cwd, BOOTSTRAP.parent, *(Path(p) for p in self.libraries)]
-        paths += [interpreter.parent.parent, Path(os.path.realpath(interpreter)).parent.parent]
-        if interpreter == Path(sys.executable):
-            paths += [Path(sys.prefix), Path(sys.base_prefix)]
+        paths += interpreter_paths(interpreter)
         return list(dict.fromkeys(p.resolve() for p in paths))
 
 
@@ -177,6 +174,7 @@ def evaluate_project(
     """Run the Pulumi project at `project_dir` for stack `env` against the gate's monitor; its graph.
 
     Never raises for a broken program or config: the graph carries a one-line `error` instead.
+    Raises SandboxUnavailable (a ConfigError) for `sandbox="required"` where bubblewrap cannot run.
     """
     project_dir = Path(project_dir)
     root = Path(repo_root).resolve() if repo_root is not None else git_toplevel(project_dir)
@@ -204,8 +202,11 @@ def evaluate_project(
                     read_only=launch.read_only(interpreter),
                     writable=[tmp],
                     env=launch.environment(interpreter, tmp),
+                    cwd=launch.cwd,
                 )
-            except Exception as exc:  # the sandbox refuses (e.g. --sandbox required where it cannot run)
+            except SandboxUnavailable:
+                raise  # --sandbox required where it cannot run: the whole command stops
+            except (OSError, ValueError) as exc:
                 return fallback.model_copy(
                     update={"error": f"{launch.program.path}: cannot confine the program: {exc}"}
                 )
@@ -263,6 +264,10 @@ def evaluate_many(
     dependency failed is not run and gets an error naming that dependency. Results are in
     topological order.
     """
+    if sandbox == "required":  # stop before any program starts, not once per stack
+        found = probe_bubblewrap()
+        if found.path is None:
+            raise SandboxUnavailable(f"--sandbox required, but {found.reason}")
     ordered = topological_order(projects)
     names = {p.name for p in ordered}
     results: dict[str, StackGraph] = {}
@@ -322,6 +327,8 @@ def evaluate_many(
                 project = running.pop(future)
                 try:
                     graph = future.result()
+                except SandboxUnavailable:
+                    raise
                 except Exception as exc:  # evaluate_project reports program errors itself
                     graph = _failed(project, env, f"evaluation failed: {exc}", repo_root)
                 finish(graph)

@@ -363,4 +363,5 @@ def test_the_program_is_started_through_the_sandbox_with_its_mode_and_paths(
     assert call["argv"][2:4] == ["-B", str(launcher.BOOTSTRAP)]  # type: ignore[index]
     assert Path(call["argv"][-1]).parent == writable  # type: ignore[index]  # request file beside the socket
     assert tmp_path.resolve() in call["read_only"] and launcher.BOOTSTRAP.parent in call["read_only"]  # type: ignore[operator]
+    assert call["cwd"] == path.resolve()
     assert not writable.exists()  # the private directory is gone after the run

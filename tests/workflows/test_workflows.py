@@ -261,3 +261,35 @@ def test_tests_workflow_runs_the_readme_command() -> None:
     assert {"push", "pull_request"} <= set(wf["on"])
     assert [s.get("run") for s in wf["jobs"]["test"]["steps"] if "run" in s] == ["make test"]
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+# ----------------------------------------------------------------------------------- trust model
+
+
+def test_the_engine_preview_waits_for_an_approval_before_it_gets_secrets() -> None:
+    """A branch pusher's code gets the passphrase and the preview role only through `preview`."""
+    preview = _load("pr.yml")["jobs"]["preview"]
+    assert preview["environment"] == "preview"
+    text = (WORKFLOWS / "pr.yml").read_text()
+    for name, job in _load("pr.yml")["jobs"].items():
+        if name != "preview":
+            assert "secrets." not in json.dumps(job), name
+    assert "secrets.PULUMI_CONFIG_PASSPHRASE" in text
+
+
+def test_the_localstack_token_is_never_given_to_pull_request_code() -> None:
+    wf = _load("e2e.yml")
+    token = wf["jobs"]["localstack"]["services"]["localstack"]["env"]["LOCALSTACK_AUTH_TOKEN"]
+    assert token.startswith("${{ github.event_name != 'pull_request' && secrets.LOCALSTACK_AUTH_TOKEN")
+    for step in _steps(wf):
+        assert "LOCALSTACK_AUTH_TOKEN" not in json.dumps(step.get("env", {})), step.get("name")
+
+
+def test_codeowners_cover_everything_that_decides_a_verdict_or_a_deploy() -> None:
+    owned = {
+        line.split()[0]
+        for line in (ROOT / ".github" / "CODEOWNERS").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    required = {"/.github/", "/compliance/", "/gitops_agent/", "/policies/", "/scripts/", "/Makefile"}
+    assert required | {"/pyproject.toml", "/uv.lock"} <= owned
