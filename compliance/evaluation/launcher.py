@@ -185,6 +185,9 @@ def evaluate_project(
         return fallback.model_copy(update={"error": str(exc)})
     fallback.project = launch.program.project
     interpreter = launch.interpreter()
+    if not os.access(interpreter, os.X_OK):
+        error = f"{launch.program.path}: cannot start {interpreter}: the project's interpreter does not exist"
+        return fallback.model_copy(update={"error": error})
     recorder = Recorder(launch.program)
     # A unix socket path must stay under ~100 bytes: avoid a long $TMPDIR.
     short = "/tmp" if len(tempfile.gettempdir()) > 60 and os.path.isdir("/tmp") else None

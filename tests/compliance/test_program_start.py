@@ -347,9 +347,17 @@ def test_the_program_is_started_through_the_sandbox_with_its_mode_and_paths(
     calls: list[dict[str, object]] = []
 
     def spy(
-        argv: list[str], *, mode: str, read_only: list[Path], writable: list[Path], env: dict[str, str]
+        argv: list[str],
+        *,
+        mode: str,
+        read_only: list[Path],
+        writable: list[Path],
+        env: dict[str, str],
+        **kw: object,
     ) -> Confined:
-        calls.append({"argv": argv, "mode": mode, "read_only": read_only, "writable": writable, "env": env})
+        calls.append(
+            {"argv": argv, "mode": mode, "read_only": read_only, "writable": writable, "env": env, **kw}
+        )
         return Confined(argv=list(argv), env=dict(env), confinement="process")
 
     monkeypatch.setattr(launcher, "confine", spy)
@@ -363,5 +371,6 @@ def test_the_program_is_started_through_the_sandbox_with_its_mode_and_paths(
     assert call["argv"][2:4] == ["-B", str(launcher.BOOTSTRAP)]  # type: ignore[index]
     assert Path(call["argv"][-1]).parent == writable  # type: ignore[index]  # request file beside the socket
     assert tmp_path.resolve() in call["read_only"] and launcher.BOOTSTRAP.parent in call["read_only"]  # type: ignore[operator]
+    assert call["cwd"] == path.resolve()
     assert call["cwd"] == path.resolve()
     assert not writable.exists()  # the private directory is gone after the run
