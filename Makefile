@@ -16,7 +16,15 @@ $(STAMP): pyproject.toml uv.lock
 	UV_PYTHON_DOWNLOADS=never $(BIN)/uv sync --frozen --all-groups --compile-bytecode --python $(BIN)/python
 	touch $(STAMP)
 
-install: $(STAMP)
+# A small local wheelhouse for tests that build a program's own virtualenv without a registry:
+# an older Pulumi SDK (about two years before ours) and what it pins.
+WHEELHOUSE := $(VENV)/wheelhouse
+OLD_PULUMI := pulumi==3.140.0
+$(WHEELHOUSE)/.stamp: $(STAMP)
+	$(BIN)/python -m pip download -q --disable-pip-version-check --only-binary=:all: -d $(WHEELHOUSE) $(OLD_PULUMI) \
+		&& touch $@ || echo "wheelhouse: could not download $(OLD_PULUMI); the old-SDK test will skip"
+
+install: $(STAMP) $(WHEELHOUSE)/.stamp
 
 gate: install
 	$(BIN)/gitops check stacks/ --env dev

@@ -1,4 +1,4 @@
-"""Profile the gate on one generated program: cProfile of `gitops check` and of its evaluation worker,
+"""Profile the gate on one generated program: cProfile of `gitops check` (its resource monitor included),
 and `-X importtime` of the command. Text reports go to bench/out/profile-*.txt.
 """
 
@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.generate import write_multistack_repo
 from bench.measure import run
 from bench.scenarios import REPO, Env, Log, prepare, stamp
 
@@ -57,15 +56,13 @@ def import_times(stderr_text: str, limit: int = 15) -> list[dict[str, Any]]:
 
 def profile_gate(tmp: Path, resources: int, env: Env, log: Log) -> dict[str, Any]:
     """Profile `gitops check` (parent process) and the evaluation worker at `resources` resources."""
-    from compliance.evaluate import WORKER, build_request
-
     OUT.mkdir(parents=True, exist_ok=True)
     if not (tmp / f"ws-{resources}").is_dir():
         prepare(tmp, resources)
     root = tmp / f"ws-{resources}"
     program = root / "stacks" / f"bench-{resources}"
     started = stamp()
-    parent_prof, worker_prof = tmp / "parent.prof", tmp / "worker.prof"
+    parent_prof = tmp / "parent.prof"
     log(f"profile: gitops check under cProfile, {resources} resources")
     parent = run(
         [
@@ -88,24 +85,6 @@ def profile_gate(tmp: Path, resources: int, env: Env, log: Log) -> dict[str, Any
         cwd=root,
         env=env,
     )
-    log("profile: evaluation worker under cProfile")
-    request, environ = build_request(program, "dev", None, root)
-    (tmp / "request.json").write_text(json.dumps(request))
-    worker = run(
-        [
-            sys.executable,
-            "-m",
-            "cProfile",
-            "-o",
-            str(worker_prof),
-            "-m",
-            WORKER,
-            str(tmp / "request.json"),
-            str(tmp / "graph.json"),
-        ],
-        cwd=program,
-        env={**env, **environ, "PYTHONHASHSEED": "0"},
-    )
     log("profile: -X importtime")
     modules = "compliance.gate, compliance.scan, compliance.bridge, compliance.evaluate, compliance.report"
 
@@ -114,7 +93,7 @@ def profile_gate(tmp: Path, resources: int, env: Env, log: Log) -> dict[str, Any
         return subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False).stderr
 
     parent_imports = importtime(modules)
-    worker_imports = importtime(f"{WORKER}, pulumi, pulumi_aws")
+    worker_imports = importtime("pulumi, pulumi_aws")
     phase_runs: dict[str, Any] = {}
     for label, extra in (("sequential", []), ("checkov warmed during evaluation", ["--overlap"])):
         log(f"profile: pipeline phases, {label}")
@@ -130,30 +109,16 @@ def profile_gate(tmp: Path, resources: int, env: Env, log: Log) -> dict[str, Any
         phase_runs[label] = (
             json.loads(lines[-1]) if done.returncode == 0 and lines else {"error": done.stderr[-500:]}
         )
-    log("profile: evaluation workers spawned vs forked from a preloaded parent (20-stack repo)")
-    repo = write_multistack_repo(tmp / "fork-repo", stacks=20)
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.fork_experiment", str(repo.root / "stacks")],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    lines = done.stdout.strip().splitlines()
-    fork = json.loads(lines[-1]) if done.returncode == 0 and lines else {"error": done.stderr[-500:]}
     result: dict[str, Any] = {
-        "fork_experiment": fork,
         "phases_s": phase_runs,
         "resources": resources,
         "stamp": started,
         "parent_run": parent.model_dump(),
-        "worker_run": worker.model_dump(),
         "imports_parent_ms": import_times(parent_imports),
         "imports_worker_ms": import_times(worker_imports),
     }
     text = []
-    for name, prof in (("gitops check (parent)", parent_prof), ("evaluation worker", worker_prof)):
+    for name, prof in (("gitops check (parent, with the resource monitor)", parent_prof),):
         if not prof.is_file():
             continue
         cum_text, cum = top_functions(prof, 30, "cumulative")

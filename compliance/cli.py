@@ -43,6 +43,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--jobs", type=positive_int, default=2, help="stacks evaluated at once (default 2)")
     p.add_argument("--timeout", type=positive_seconds, default=120.0, help="seconds per stack evaluation")
+    p.add_argument(
+        "--sandbox",
+        choices=("required", "auto", "off"),
+        default="auto",
+        help="confine each program (required: fail where the sandbox cannot run; default auto)",
+    )
+    p.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="stack config value for every program (repeatable), e.g. --config myproject:dbName=orders",
+    )
     p.set_defaults(handler=run)
 
 
@@ -125,6 +138,7 @@ def _run(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from compliance import gate, report
+    from compliance.evaluate import parse_overrides
     from policies.errors import PolicyConfigError
 
     err = Console(file=sys.stderr)
@@ -171,6 +185,8 @@ def _run(args: argparse.Namespace) -> int:
                     policies_from=args.policies_from,
                     jobs=args.jobs,
                     timeout=args.timeout,
+                    sandbox=args.sandbox,
+                    config_overrides=parse_overrides(args.config),
                     on_evaluated=lambda g: progress.update(
                         task, advance=1, description=f"evaluated {g.project} ({len(g.resources)} resources)"
                     ),

@@ -9,7 +9,7 @@ import contextlib
 import functools
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +25,7 @@ from compliance.errors import ConfigError
 from compliance.evaluate import evaluate_many, evaluate_project, outputs_by_reference
 from compliance.model import Finding, Report, StackGraph, StackReport
 from compliance.redact import Redactor, cap
+from compliance.sandbox import SandboxMode
 from compliance.scan import offline_checkov, preload, scan
 from compliance.selection import EvaluationPlan, plan_evaluation
 from policies.config import cached_policy_config, load_policy_config
@@ -281,10 +282,19 @@ def evaluate_plan(
     jobs: int,
     timeout: float,
     on_evaluated: Progress | None = None,
+    sandbox: SandboxMode = "auto",
+    config_overrides: Mapping[str, str] | None = None,
 ) -> list[tuple[Project, StackGraph]]:
     """Evaluate a plan: `evaluate` together, then each `extra` with the outputs it references."""
     graphs = evaluate_many(
-        plan.evaluate, env, jobs=jobs, timeout=timeout, repo_root=repo_root, on_done=on_evaluated
+        plan.evaluate,
+        env,
+        jobs=jobs,
+        timeout=timeout,
+        repo_root=repo_root,
+        on_done=on_evaluated,
+        sandbox=sandbox,
+        config_overrides=config_overrides,
     )
     by_name = {g.project: g for g in graphs}
     done = [(next(p for p in plan.evaluate if p.name == g.project), g) for g in graphs]
@@ -294,7 +304,13 @@ def evaluate_plan(
             if dep in by_name:
                 outputs.update(outputs_by_reference(by_name[dep]))
         graph = evaluate_project(
-            project.path, env, stack_outputs=outputs, timeout=timeout, repo_root=repo_root
+            project.path,
+            env,
+            stack_outputs=outputs,
+            timeout=timeout,
+            repo_root=repo_root,
+            sandbox=sandbox,
+            config_overrides=config_overrides,
         )
         if on_evaluated is not None:
             on_evaluated(graph)
@@ -318,6 +334,8 @@ def run_check(
     timeout: float = 120.0,
     today: date | None = None,
     on_evaluated: Progress | None = None,
+    sandbox: SandboxMode = "auto",
+    config_overrides: Mapping[str, str] | None = None,
 ) -> Report:
     """`gitops check` over project paths: the whole pipeline, returning the Report.
 
@@ -335,7 +353,14 @@ def run_check(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gate-warmup") as warmup:
         warm = warmup.submit(warm_up)
         evaluated = evaluate_plan(
-            plan, env, repo_root=repo_root, jobs=jobs, timeout=timeout, on_evaluated=on_evaluated
+            plan,
+            env,
+            repo_root=repo_root,
+            jobs=jobs,
+            timeout=timeout,
+            on_evaluated=on_evaluated,
+            sandbox=sandbox,
+            config_overrides=config_overrides,
         )
         warm.result()
     graphs = [g for p, g in evaluated if p.path.resolve() in plan.reported]

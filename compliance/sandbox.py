@@ -316,7 +316,9 @@ def _others_can_read(path: Path) -> bool:
 
 @functools.cache
 def _interpreter_paths(executable: str) -> tuple[str, ...]:
-    if Path(executable).resolve() == Path(sys.executable).resolve():
+    # Compare unresolved paths: a virtualenv's python is a symlink to the same base interpreter as
+    # the gate's, but its prefix and site-packages are its own (found through its pyvenv.cfg).
+    if os.path.abspath(executable) == os.path.abspath(sys.executable):
         prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *sys.path]
     else:
         code = "import json,sys;print(json.dumps([sys.prefix,sys.base_prefix,sys.exec_prefix,*sys.path]))"

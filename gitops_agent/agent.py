@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import git
 from pydantic import BaseModel, Field, field_validator
@@ -75,6 +75,16 @@ class AgentConfig(BaseModel):
     owner: str = Field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
     lock_lease: float = Field(default=120.0, gt=0)
     evaluate_timeout: float = Field(default=120.0, gt=0)
+    sandbox: Literal["required", "auto", "off"] | None = Field(
+        default=None, description="confinement of evaluated programs; None: required with the pulumi engine"
+    )
+
+    @property
+    def sandbox_mode(self) -> Literal["required", "auto", "off"]:
+        """The sandbox mode in force: as given, else `required` for --engine pulumi, `auto` otherwise."""
+        if self.sandbox is not None:
+            return self.sandbox
+        return "required" if self.engine == "pulumi" else "auto"
 
     @field_validator("state_dir")
     @classmethod
@@ -280,6 +290,7 @@ class Reconciler:
             stack_outputs=dependency_outputs(project, self.cfg.env, outputs),
             timeout=self.cfg.evaluate_timeout,
             repo_root=checkout,
+            sandbox=self.cfg.sandbox_mode,
         )
 
     def record(

@@ -65,6 +65,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--lease", type=float, default=120.0, metavar="S", help="stack lease TTL in seconds (default 120)"
     )
+    p.add_argument(
+        "--sandbox",
+        choices=("required", "auto", "off"),
+        help="confine evaluated programs (default: required with --engine pulumi, else auto)",
+    )
     p.set_defaults(handler=run_agent)
 
     p = sub.add_parser("sync", help="ask a running agent to sync now (POST /sync on its --listen)")
@@ -129,6 +134,8 @@ def _config(args: argparse.Namespace, **extra: Any) -> Any:
 
     from gitops_agent.agent import AgentConfig
 
+    if getattr(args, "sandbox", None):
+        extra.setdefault("sandbox", args.sandbox)
     try:
         return _build_config(AgentConfig, args, **extra)
     except ValidationError as exc:

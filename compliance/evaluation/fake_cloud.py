@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 ACCOUNT = "123456789012"
@@ -82,13 +82,16 @@ def mock_outputs(
     cls: type | None,
     region: str,
     physical: str | None = None,
+    declared: Collection[str] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """(id, outputs) for a custom resource: the inputs echoed plus id/arn/name-like attributes.
 
-    `physical` is the cloud name when known (a read of an existing resource by id)."""
+    `physical` is the cloud name when known (a read of an existing resource by id); `declared`, the
+    string outputs of the resource's class when the class itself is in another process."""
     full = hashlib.sha256(urn.encode()).hexdigest()  # one hash per resource, sliced for every value
     digest, h10, h13, h16 = full[:7], full[:10], full[:13], full[:16]
-    declared = _STRING_OUTPUTS.get(cls) if cls is not None else None
+    if declared is None and cls is not None:
+        declared = _STRING_OUTPUTS.get(cls)
     if cls is not None and declared is None:
         declared = _STRING_OUTPUTS[cls] = _string_outputs(cls)
     _, module, kind = _type_parts(token)

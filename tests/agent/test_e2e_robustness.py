@@ -22,6 +22,17 @@ from gitops_agent.engines import ApplyResult, PlanOnlyEngine
 from gitops_agent.journal import Journal
 from tests.agent.fixture_repo import commit_all, write_stack
 
+
+def program_sees_suffix(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    """Programs get an allow-listed environment: add FIXTURE_D_SUFFIX to it (a changed tooling)."""
+    from compliance.evaluation.launcher import Launch
+
+    original = Launch.environment
+    monkeypatch.setattr(
+        Launch, "environment", lambda self, *a: {**original(self, *a), "FIXTURE_D_SUFFIX": suffix}
+    )
+
+
 pytestmark = pytest.mark.slow
 
 
@@ -186,7 +197,7 @@ def test_drift_plan_only_compares_digests_and_remediates(
     [clean] = json.loads(capsys.readouterr().out)
     assert clean["drifted"] is False and "fresh offline evaluation" in clean["compared"]
 
-    monkeypatch.setenv("FIXTURE_D_SUFFIX", "-changed")  # the environment the program sees changed
+    program_sees_suffix(monkeypatch, "-changed")  # the environment the program sees changed
     assert main(drift_cli) == 1
     [found] = json.loads(capsys.readouterr().out)
     assert found["drifted"] is True and found["remediated"] is False
@@ -255,7 +266,7 @@ def test_loop_checks_drift_every_interval_and_remediates(
         auto_remediate=True,
     )
     assert agent.cycle().ok
-    monkeypatch.setenv("FIXTURE_D_SUFFIX", "-tooling-changed")
+    program_sees_suffix(monkeypatch, "-tooling-changed")
     loop = threading.Thread(target=run, args=(agent,))
     loop.start()
     deadline = time.monotonic() + 90

@@ -75,24 +75,6 @@ def test_run_records_exit_code_memory_and_crashes(tmp_path: Path) -> None:
     assert "ZeroDivisionError" in crash.stderr_tail
 
 
-def test_fork_experiment_comparison_drops_only_its_own_frame() -> None:
-    from bench.fork_experiment import without_own_frame
-
-    forked = {
-        "resources": [
-            {
-                "source": {"file": "/work/main/bench/fork_experiment.py", "line": 85},
-                "source_inner": {"file": "stacks/svc-06/__main__.py", "line": 12},
-            },
-            {"source": {"file": "stacks/svc-06/__main__.py", "line": 19}, "source_inner": None},
-        ]
-    }
-    assert without_own_frame(json.dumps(forked))["resources"] == [
-        {"source": {"file": "stacks/svc-06/__main__.py", "line": 12}, "source_inner": None},
-        {"source": {"file": "stacks/svc-06/__main__.py", "line": 19}, "source_inner": None},
-    ]
-
-
 def test_markdown_splice_replaces_only_between_markers() -> None:
     from bench.markdown import splice
 

@@ -289,16 +289,25 @@ def test_stack_and_resource_transforms_apply_and_apply_callbacks_register() -> N
     assert [r.name for r in graph.resources] == ["before-transform", "tagged", "queue", "from-apply"]
 
 
-def test_worker_secret_placeholder_matches_the_model_and_worker_avoids_pydantic() -> None:
+def test_bootstrap_imports_only_the_stdlib_and_the_sdk_and_shares_the_monitor_headers() -> None:
     import subprocess
     import sys
 
-    from compliance import _evaluate_worker
+    from compliance.evaluation import launcher, monitor
 
-    assert _evaluate_worker.SECRET == SECRET
-    probe = "import sys, compliance._evaluate_worker; print('pydantic' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
+    probe = (
+        "import runpy, sys; ns = runpy.run_path(sys.argv[1], run_name='probe'); "
+        "ns['_load_positions'](); ns['string_outputs'](None); "
+        "gate = ('compliance', 'pydantic', 'yaml', 'git'); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in gate)); "
+        "print(ns['DECLARED_HEADER'], ns['ERROR_HEADER'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(launcher.BOOTSTRAP)], capture_output=True, text=True, check=True
+    )
+    modules, headers = result.stdout.splitlines()
+    assert modules == "[]"
+    assert headers.split() == [monitor.DECLARED_HEADER, monitor.ERROR_HEADER]
 
 
 def test_reads_invokes_providers_and_runtime_information() -> None:
@@ -343,7 +352,8 @@ def test_independent_projects_run_concurrently(tmp_path: Path) -> None:
     for name in ("left", "right"):
         write_program(tmp_path / name, program, name=name, config=f"config:\n  {name}:dir: {rendezvous}\n")
     projects = [Project(name=n, path=tmp_path / n) for n in ("left", "right")]
-    graphs = evaluate_many(projects, "dev", jobs=2, timeout=90, repo_root=tmp_path)
+    # Unconfined: under bubblewrap the two programs could not see each other's files.
+    graphs = evaluate_many(projects, "dev", jobs=2, timeout=90, repo_root=tmp_path, sandbox="off")
     assert [(g.project, g.error, g.outputs) for g in graphs] == [
         ("left", None, {"met": True}),
         ("right", None, {"met": True}),

@@ -1,9 +1,8 @@
-"""The gate's real evaluation worker runs under bubblewrap with only the documented mounts, and
+"""The gate's real evaluation runs under bubblewrap with only the documented mounts, and
 `gitops check` stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -13,47 +12,26 @@ from pathlib import Path
 
 import pytest
 
-from compliance import processes
-from compliance.evaluate import WORKER, build_request
-from compliance.model import StackGraph
-from compliance.sandbox import allowed_environment, confine, interpreter_paths
+from compliance.evaluate import evaluate_project
+from compliance.evaluation.launcher import BOOTSTRAP
 
 REPO = Path(__file__).resolve().parents[2]
 PROGRAMS = REPO / "tests" / "compliance" / "programs"
 
 
 @pytest.mark.slow
-def test_the_evaluation_worker_runs_confined(bubblewrap, scratch):
-    project = PROGRAMS / "component"
-    request, config_env = build_request(project, "dev", None, REPO)
-    (scratch / "request.json").write_text(json.dumps(request))
-    env = allowed_environment(
-        {**os.environ, "AWS_SECRET_ACCESS_KEY": "sentinel-never-inside"},
-        {**config_env, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"},
-        home=scratch,
-    )
-    confined = confine(
-        [sys.executable, "-m", WORKER, str(scratch / "request.json"), str(scratch / "graph.json")],
-        mode="required",
-        read_only=[REPO, *interpreter_paths()],
-        writable=[scratch],
-        env=env,
-        cwd=project,
-    )
-    with (scratch / "log").open("wb") as log:
-        process = processes.spawn(confined, cwd=project, stdout=log, stderr=log)
-        try:
-            process.wait(timeout=300)
-        finally:
-            processes.kill_tree(process)
-    assert process.returncode == 0, (scratch / "log").read_text()[-2000:]
-    graph = StackGraph.model_validate_json((scratch / "graph.json").read_text())
+def test_the_evaluation_runs_confined(bubblewrap, monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "sentinel-never-inside")
+    graph = evaluate_project(PROGRAMS / "component", "dev", repo_root=REPO, sandbox="required")
     assert graph.error is None
     assert graph.resources
+    assert graph.confinement == "bubblewrap"
+    assert "sentinel-never-inside" not in graph.model_dump_json()
 
 
-def _children(pid: int) -> list[str]:
-    found = []
+def _descendants(pid: int) -> list[str]:
+    """Command lines of every process below `pid` (bubblewrap puts the program a few levels down)."""
+    parents: dict[int, list[tuple[int, str]]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -61,8 +39,12 @@ def _children(pid: int) -> list[str]:
                 cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(cmdline)
+            parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append((int(entry), cmdline))
+    found, todo = [], [pid]
+    while todo:
+        for child, cmdline in parents.get(todo.pop(), []):
+            found.append(cmdline)
+            todo.append(child)
     return found
 
 
@@ -78,7 +60,7 @@ def test_sigterm_stops_gitops_check_without_a_traceback(tmp_path):
     )
     try:
         deadline = time.monotonic() + 120
-        while not any(WORKER in c for c in _children(check.pid)):
+        while not any(str(BOOTSTRAP) in c for c in _descendants(check.pid)):
             assert check.poll() is None and time.monotonic() < deadline, "the evaluation never started"
             time.sleep(0.1)
         check.send_signal(signal.SIGTERM)

@@ -1,0 +1,371 @@
+"""Program-side bootstrap: run one Pulumi Python program against the gate's resource monitor.
+
+Started by the gate as `<program's python> -s -B bootstrap.py REQUEST` (a script path, never
+`-m compliance...`): it runs under the PROGRAM's interpreter and imports only the standard library
+and the program's own Pulumi SDK (any 3.x from the last two years). REQUEST is a JSON file: monitor
+address, project, stack, organization, program path, directories for sys.path, config file name.
+Config comes from PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS like under the Pulumi CLI.
+
+Nothing this process writes decides the gate's result: the gate records what the program
+registers over gRPC. This process only adds, per registration, the source position (inside the
+request's `sourcePosition`) and the string outputs of the resource's class (gRPC metadata), applies
+transforms locally, and reports the program's own failure as an ERROR log on the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import importlib.util
+import json
+import os
+import runpy
+import sys
+import typing
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+DECLARED_HEADER = "gitops-declared"  # == compliance.evaluation.monitor.DECLARED_HEADER
+ERROR_HEADER = "gitops-program-error"  # == compliance.evaluation.monitor.ERROR_HEADER
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load_positions() -> Any:
+    """compliance/evaluation/positions.py, loaded by path (its directory never joins sys.path)."""
+    spec = importlib.util.spec_from_file_location("_gitops_positions", os.path.join(HERE, "positions.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class InlineExecutor(ThreadPoolExecutor):
+    """Runs the SDK's "blocking" monitor calls at once on the event loop's thread.
+
+    Each RPC is a short local call; a thread pool only adds a hand-off per RPC and makes
+    completion order vary.
+    """
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # delivered to the awaiting coroutine, like a pool would
+            future.set_exception(exc)
+        return future
+
+
+def string_outputs(cls: type | None) -> list[str]:
+    """Wire names of a resource class's string-typed output properties."""
+    if cls is None:
+        return []
+    names: set[str] = set()
+    for base in cls.__mro__:
+        for attr in vars(base).values():
+            if not isinstance(attr, property):
+                continue
+            wire = getattr(attr.fget, "_pulumi_name", None)
+            if wire is None:
+                continue
+            args = typing.get_args(getattr(attr.fget, "__annotations__", {}).get("return"))
+            if args and args[0] in (str, str | None):
+                names.add(wire)
+    return sorted(names)
+
+
+class MonitorProxy:
+    """The SDK's monitor stub, plus: transforms applied here, class string outputs sent as metadata."""
+
+    def __init__(self, stub: Any, positions: Any) -> None:
+        self._stub = stub
+        self._positions = positions
+        self._sent: set[str] = set()
+        self.stack_transforms: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stub, name)
+
+    def _metadata(self, token: str) -> tuple[tuple[str, str], ...]:
+        if token in self._sent:
+            return ()
+        cls = self._positions.classes.get(token)
+        if (
+            cls is None or cls.__module__.split(".")[0] == "pulumi"
+        ):  # the SDK's generic classes declare nothing
+            return ()
+        self._sent.add(token)
+        return ((DECLARED_HEADER, json.dumps(string_outputs(cls))),)
+
+    def RegisterStackTransform(self, request: Any) -> Any:
+        from google.protobuf import empty_pb2
+
+        self.stack_transforms.append(request.token)
+        return empty_pb2.Empty()
+
+    def _transform(self, request: Any) -> None:
+        tokens = [c.token for c in request.transforms] + self.stack_transforms
+        if not tokens or request.type == "pulumi:pulumi:Stack":
+            return
+        from pulumi.runtime._callbacks import _CallbackServicer
+        from pulumi.runtime.proto import resource_pb2
+        from pulumi.runtime.sync_await import _sync_await
+
+        properties = request.object
+        for token in tokens:
+            callback = None
+            for servicer in _CallbackServicer._servicers:
+                callback = servicer._callbacks.get(token) or callback
+            if callback is None:
+                raise LookupError(f"transform callback {token} is not registered")
+            options = resource_pb2.TransformResourceOptions(
+                depends_on=list(request.dependencies),
+                protect=request.protect,
+                provider=request.provider,
+                ignore_changes=list(request.ignoreChanges),
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+            )
+            transform_request = resource_pb2.TransformRequest(
+                type=request.type,
+                name=request.name,
+                custom=request.custom,
+                parent=request.parent,
+                properties=properties,
+                options=options,
+            )
+            properties = _sync_await(callback(transform_request.SerializeToString())).properties
+        request.object.CopyFrom(properties)
+        del request.transforms[:]
+
+    def RegisterResource(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        self._transform(request)
+        return self._stub.RegisterResource(request, metadata=self._metadata(request.type))
+
+    def ReadResource(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._stub.ReadResource(request, metadata=self._metadata(request.type))
+
+
+class EngineProxy:
+    """The SDK's engine stub, sending only ERROR logs: the gate records nothing else, and the SDK
+    logs several DEBUG lines per resource (each one an RPC)."""
+
+    def __init__(self, stub: Any, error_severity: int) -> None:
+        self._stub = stub
+        self._error = error_severity
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stub, name)
+
+    def Log(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.severity != self._error:
+            return None
+        return self._stub.Log(request, *args, **kwargs)
+
+
+async def wait_for_rpcs_batched(await_all_outstanding_tasks: bool = True) -> None:
+    """pulumi.runtime.stack.wait_for_rpcs with the same contract, in time linear in the outputs.
+
+    The SDK's version waits on every pending output with FIRST_COMPLETED and requeues the rest:
+    quadratic in the number of pending outputs. Here each batch is awaited at once.
+    """
+    from pulumi.runtime.settings import SETTINGS, _get_rpc_manager
+
+    rpc_manager = _get_rpc_manager()
+    while True:
+        while rpc_manager.rpcs:
+            await asyncio.sleep(0)
+            rpcs = list(rpc_manager.rpcs)
+            rpc_manager.rpcs.clear()
+            try:
+                await asyncio.gather(*rpcs)
+            except Exception as exn:
+                if rpc_manager.unhandled_exception is not None:
+                    cause = rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
+                    raise exn from cause
+                raise
+        if rpc_manager.unhandled_exception is not None:
+            raise rpc_manager.unhandled_exception.with_traceback(rpc_manager.exception_traceback)
+        if await_all_outstanding_tasks:
+            while True:
+                with SETTINGS.lock:
+                    if not SETTINGS.outputs:
+                        break
+                    pending = list(SETTINGS.outputs)
+                    SETTINGS.outputs.clear()
+                done, not_done = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
+                for task in done:
+                    await task  # re-raises the first failure
+                with SETTINGS.lock:
+                    SETTINGS.outputs.update(not_done)
+        if not rpc_manager.rpcs:
+            break
+
+
+class Describer:
+    """One line naming where the program failed (file:line of the innermost user frame) and why."""
+
+    def __init__(self, positions: Any, root: str, config_file: str, config_exists: bool) -> None:
+        self.positions = positions
+        self.root = Path(root)
+        self.config_file = config_file
+        self.config_exists = config_exists
+
+    def relative(self, filename: str) -> str:
+        path = Path(filename).resolve()
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def chain(self, exc: BaseException) -> BaseException:
+        """The first exception of the cause/context chain with a user frame (cycles stop the walk)."""
+        seen = {id(exc)}
+        cause = exc
+        while not self.positions.innermost_user_frame(cause.__traceback__):
+            following = cause.__cause__
+            if following is None and not cause.__suppress_context__:
+                following = cause.__context__
+            if following is None or id(following) in seen:
+                break
+            seen.add(id(following))
+            cause = following
+        return cause
+
+    def config_hint(self, exc: BaseException) -> str | None:
+        key = getattr(exc, "key", None)
+        if type(exc).__name__ != "ConfigMissingError" or not isinstance(key, str):
+            return None
+        line = f"`{key}: <value>`"
+        if not self.config_exists:
+            return (
+                f"missing required config {key}: {self.config_file} does not exist: create it with "
+                f"`config:` and under it {line}, or pass --config {key}=VALUE"
+            )
+        return (
+            f"missing required config {key}: add {line} to {self.config_file} (under `config:`), "
+            f"or pass --config {key}=VALUE"
+        )
+
+    def describe(self, exc: BaseException) -> str:
+        if isinstance(exc, SyntaxError) and exc.filename:
+            return f"{self.relative(exc.filename)}:{exc.lineno}: SyntaxError: {exc.msg}"
+        cause = self.chain(exc)
+        try:
+            text = str(cause)
+        except Exception:  # a broken __str__ must not hide the failure
+            text = ""
+        message = self.config_hint(cause) or " ".join(text.split()) or type(cause).__name__
+        frame = self.positions.innermost_user_frame(cause.__traceback__)
+        where = f"{self.relative(frame[0])}:{frame[1]}: " if frame else ""
+        return f"{where}{type(cause).__name__}: {message}"
+
+
+def report_error(engine: Any, message: str) -> None:
+    """Send the program's failure to the gate's engine (and stderr, for when the channel is gone)."""
+    print(message, file=sys.stderr, flush=True)
+    try:
+        from pulumi.runtime.proto import engine_pb2
+
+        engine.Log(
+            engine_pb2.LogRequest(severity=engine_pb2.ERROR, message=message), metadata=((ERROR_HEADER, "1"),)
+        )
+    except Exception as exc:  # the gate then reads stderr and the exit status
+        print(f"cannot report to the gate: {type(exc).__name__}", file=sys.stderr, flush=True)
+
+
+def configure(request: dict[str, Any], positions_module: Any) -> tuple[Any, Any, Any]:
+    """Point the SDK at the gate's monitor and engine; hook positions. -> (positions, proxy, engine)."""
+    import grpc
+    import pulumi.resource as resource_module
+    import pulumi.runtime.resource as runtime_resource
+    import pulumi.runtime.stack as runtime_stack
+    from pulumi.runtime import settings as runtime_settings
+    from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2_grpc, source_pb2
+
+    options = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
+    channel = grpc.insecure_channel(request["monitor"], options=options)
+    monitor_stub = resource_pb2_grpc.ResourceMonitorStub(channel)
+    engine = EngineProxy(engine_pb2_grpc.EngineStub(channel), engine_pb2.ERROR)
+    positions = positions_module.Positions(
+        resource_module.ComponentResource,
+        resource_module.__file__ or "",
+        positions_module.library_dirs(HERE),
+    )
+    proxy = MonitorProxy(monitor_stub, positions)
+    settings = runtime_settings.Settings(
+        project=request["project"],
+        stack=request["stack"],
+        monitor=proxy,
+        engine=engine,
+        dry_run=True,
+        organization=request.get("organization") or "organization",
+    )
+    runtime_settings.configure(settings)
+
+    def source_position(*args: Any, **kwargs: Any) -> Any:
+        uri, line = positions.capture()
+        return source_pb2.SourcePosition(uri=uri, line=line)
+
+    runtime_resource._get_source_position = source_position
+    if hasattr(runtime_resource, "_get_stack_trace"):
+        runtime_resource._get_stack_trace = source_pb2.StackTrace  # the position carries what we need
+    if isinstance(getattr(runtime_settings.SETTINGS, "outputs", None), set):
+        runtime_stack.wait_for_rpcs = wait_for_rpcs_batched
+    return positions, proxy, engine
+
+
+def main(argv: list[str]) -> int:
+    """Evaluate the program described by the request file argv[1]; 0 when it ran to the end."""
+    request = json.loads(Path(argv[1]).read_text())
+    sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != HERE and p != "."]
+    positions_module = _load_positions()
+    os.chdir(request["cwd"])
+    # program dir, then project dir, then the repository's shared libraries beside the project
+    sys.path[:0] = list(
+        dict.fromkeys([request["program_dir"], request["cwd"], *request.get("library_paths", [])])
+    )
+    # No cyclic garbage collection in this short-lived process: the SDK keeps every resource's
+    # futures and outputs alive until the end, and the collector walking them costs more than the
+    # evaluation itself.
+    gc.disable()
+    engine = None
+    describer = None
+    try:
+        positions, _proxy, engine = configure(request, positions_module)
+        describer = Describer(positions, request["root"], request["config_file"], request["config_exists"])
+        from pulumi.runtime.stack import run_in_stack
+
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        loop.set_default_executor(InlineExecutor())
+        program: str = request["program"]
+
+        def run_program() -> None:
+            runpy.run_path(program, run_name="__main__")
+
+        loop.run_until_complete(run_in_stack(run_program))
+    except BaseException as exc:  # any failure of user code is reported to the gate
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        if describer is None:
+            message = f"cannot start the program's Pulumi SDK: {type(exc).__name__}: {exc}"
+        else:
+            message = describer.describe(exc)
+        if engine is not None:
+            report_error(engine, message)
+        else:
+            print(message, file=sys.stderr, flush=True)
+        return 1
+    finally:
+        sys.stdout.flush()
+    # The interpreter's last garbage collection would walk every object for nothing.
+    gc.freeze()
+    return 0
+
+
+if __name__ == "__main__":
+    code = main(sys.argv)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

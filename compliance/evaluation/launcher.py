@@ -1,0 +1,362 @@
+"""Start one program the one way: its own interpreter, confined, talking to the gate's monitor.
+
+For each project: the monitor (compliance.evaluation.monitor) listens on a unix socket in a private
+temporary directory; the bootstrap (compliance/evaluation/bootstrap.py) runs under the interpreter
+of the project's own environment (compliance.environments.project_interpreter; the gate's own
+otherwise), wrapped by compliance.sandbox.confine, with an allow-listed environment. The graph is
+what the program registered; its exit status and its own error complete it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from compliance.discovery import Project, load_config, load_project_file, topological_order
+from compliance.environments import missing_environment, project_interpreter
+from compliance.errors import ConfigError, SandboxUnavailable
+from compliance.evaluation.config import apply_overrides, config_position, config_values, relative
+from compliance.evaluation.lookups import load_lookup_pins
+from compliance.evaluation.monitor import MonitorServer, Program, Recorder
+from compliance.model import StackGraph
+from compliance.processes import kill_tree, spawn
+from compliance.sandbox import SandboxMode, allowed_environment, confine, interpreter_paths, probe_bubblewrap
+
+__all__ = [
+    "BOOTSTRAP",
+    "evaluate_many",
+    "evaluate_project",
+    "git_toplevel",
+    "library_paths",
+    "outputs_by_reference",
+]
+
+BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
+
+
+def git_toplevel(path: Path) -> Path | None:
+    """The working tree root of the git repository containing `path`, if any."""
+    try:
+        import git
+
+        top = git.Repo(path, search_parent_directories=True).working_tree_dir
+    except Exception:  # not a repository, or git missing: positions fall back to the project dir
+        return None
+    return Path(top).resolve() if top else None
+
+
+def _program(project_dir: Path, settings: Mapping[str, Any], pulumi_yaml: Path) -> tuple[Path, Path]:
+    """(path passed to runpy, directory put on sys.path) for the project's `main:`."""
+    main = settings.get("main")
+    target = (project_dir / str(main)) if main else project_dir
+    if target.is_dir():
+        if not (target / "__main__.py").is_file():
+            raise ConfigError(f"{pulumi_yaml}: no __main__.py in {target}")
+        return target, target
+    if target.is_file():
+        return target, target.parent
+    raise ConfigError(f"{pulumi_yaml}: main {main!r} does not exist")
+
+
+def library_paths(project_dir: Path, root: Path | None) -> list[str]:
+    """Directories searched before installed packages: the project's parent, inside the repository.
+
+    Shared component packages that live beside the projects (stacks/platform_components) then come
+    from the same checkout as the program, so evaluating an old or new commit uses that commit's
+    components, not whatever copy is installed.
+    """
+    parent = project_dir.resolve().parent
+    if root is None or not parent.is_relative_to(root.resolve()):
+        return []
+    return [str(parent)]
+
+
+def program_site_packages(interpreter: Path | str | None) -> tuple[str, ...] | None:
+    """site-packages of a project's own virtualenv (None: the gate's interpreter and its SDKs)."""
+    if interpreter is None:
+        return None
+    venv = Path(interpreter).parent.parent
+    found = sorted(str(p) for p in venv.glob("lib/python3*/site-packages") if p.is_dir())
+    return tuple(found) or None
+
+
+class Launch:
+    """Everything decided before a program starts (ConfigError on bad project or stack files)."""
+
+    def __init__(
+        self,
+        project_dir: Path,
+        env: str,
+        stack_outputs: Mapping[str, Mapping[str, Any]] | None,
+        root: Path | None,
+        overrides: Mapping[str, str] | None,
+    ) -> None:
+        settings = load_project_file(project_dir)
+        self.settings = settings
+        project = str(settings["name"])
+        config = apply_overrides(load_config(project_dir, settings, env), overrides or {}, project)
+        values, secret_keys, placeholders = config_values(config)
+        program, program_dir = _program(project_dir, settings, project_dir / "Pulumi.yaml")
+        self.root = (root or project_dir).resolve()
+        self.cwd = project_dir.resolve()
+        self.configured_region = values.get("aws:region")
+        config_file = project_dir / f"Pulumi.{env}.yaml"
+        self.program = Program(
+            project=project,
+            path=relative(project_dir, root),
+            env=env,
+            root=self.root,
+            cwd=self.cwd,
+            region=self.configured_region or "us-east-1",
+            placeholders=frozenset(placeholders),
+            stack_outputs={k: dict(v) for k, v in (stack_outputs or {}).items()},
+            pins=load_lookup_pins(project_dir),
+            sdk_path=program_site_packages(project_interpreter(project_dir, self.settings)),
+        )
+        self.libraries = library_paths(project_dir, root)
+        self.request: dict[str, Any] = {
+            "project": project,
+            "stack": env,
+            "organization": "organization",
+            "root": str(self.root),
+            "cwd": str(self.cwd),
+            "program": str(program.resolve()),
+            "program_dir": str(program_dir.resolve()),
+            "library_paths": self.libraries,
+            "config_file": relative(config_file, root),
+            "config_exists": config_file.is_file(),
+        }
+        self.config_env = {
+            "PULUMI_CONFIG": json.dumps(values),
+            "PULUMI_CONFIG_SECRET_KEYS": json.dumps(secret_keys),
+        }
+
+    def missing_environment(self) -> str | None:
+        """`run gitops install` advice when Pulumi.yaml names an environment that does not exist."""
+        return missing_environment(self.cwd, self.settings)
+
+    def interpreter(self) -> Path:
+        """The project's own python, else the gate's."""
+        found = project_interpreter(self.cwd, self.settings)
+        return Path(found) if found is not None else Path(sys.executable)
+
+    def environment(self, interpreter: Path, tmp: Path) -> dict[str, str]:
+        """The whole environment the program gets: the sandbox's allow-list plus the evaluation's own."""
+        return allowed_environment(
+            os.environ,
+            {
+                "PATH": os.pathsep.join([str(interpreter.parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+                "PYTHONHASHSEED": "0",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONNOUSERSITE": "1",
+                "GRPC_VERBOSITY": "ERROR",
+                **self.config_env,
+            },
+            home=tmp,
+        )
+
+    def read_only(self, interpreter: Path) -> list[Path]:
+        """What the program may read: the repository, its interpreter's environment, the bootstrap."""
+        paths = [self.root, self.cwd, BOOTSTRAP.parent, *(Path(p) for p in self.libraries)]
+        paths += interpreter_paths(interpreter)
+        return list(dict.fromkeys(p.resolve() for p in paths))
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
+
+
+def evaluate_project(
+    project_dir: Path,
+    env: str,
+    *,
+    stack_outputs: Mapping[str, Mapping[str, Any]] | None = None,
+    timeout: float = 120.0,
+    repo_root: Path | None = None,
+    sandbox: SandboxMode = "auto",
+    config_overrides: Mapping[str, str] | None = None,
+) -> StackGraph:
+    """Run the Pulumi project at `project_dir` for stack `env` against the gate's monitor; its graph.
+
+    Never raises for a broken program or config: the graph carries a one-line `error` instead.
+    Raises SandboxUnavailable (a ConfigError) for `sandbox="required"` where bubblewrap cannot run.
+    """
+    project_dir = Path(project_dir)
+    root = Path(repo_root).resolve() if repo_root is not None else git_toplevel(project_dir)
+    fallback = StackGraph(project=project_dir.name, path=relative(project_dir, root), env=env)
+    try:
+        launch = Launch(project_dir, env, stack_outputs, root, config_overrides)
+    except ConfigError as exc:
+        return fallback.model_copy(update={"error": str(exc)})
+    fallback.project = launch.program.project
+    interpreter = launch.interpreter()
+    if not os.access(interpreter, os.X_OK):
+        error = f"{launch.program.path}: cannot start {interpreter}: the project's interpreter does not exist"
+        return fallback.model_copy(update={"error": error})
+    recorder = Recorder(launch.program)
+    # A unix socket path must stay under ~100 bytes: avoid a long $TMPDIR.
+    short = "/tmp" if len(tempfile.gettempdir()) > 60 and os.path.isdir("/tmp") else None
+    with tempfile.TemporaryDirectory(prefix="gitops-eval-", dir=short) as tmp_name:
+        tmp = Path(tmp_name).resolve()
+        tmp.chmod(0o700)
+        with MonitorServer(recorder, tmp) as server:
+            request_file = tmp / "request.json"
+            request_file.write_text(json.dumps({**launch.request, "monitor": server.address}))
+            argv = [str(interpreter), "-s", "-B", str(BOOTSTRAP), str(request_file)]
+            try:
+                confined = confine(
+                    argv,
+                    mode=sandbox,
+                    read_only=launch.read_only(interpreter),
+                    writable=[tmp],
+                    env=launch.environment(interpreter, tmp),
+                    cwd=launch.cwd,
+                )
+            except SandboxUnavailable:
+                raise  # --sandbox required where it cannot run: the whole command stops
+            except (OSError, ValueError) as exc:
+                return fallback.model_copy(
+                    update={"error": f"{launch.program.path}: cannot confine the program: {exc}"}
+                )
+            fallback.confinement = confined.confinement
+            log_path = tmp / "log"
+            with log_path.open("wb") as log:
+                try:
+                    process = spawn(confined, cwd=launch.cwd, stdout=log, stderr=log)
+                except OSError as exc:  # the project's interpreter is gone or not executable
+                    error = f"{launch.program.path}: cannot start {interpreter}: {exc.strerror or exc}"
+                    return fallback.model_copy(update={"error": error})
+                try:
+                    process.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    kill_tree(process)
+                    return fallback.model_copy(
+                        update={"error": f"{launch.program.path}: evaluation timed out after {timeout:g}s"}
+                    )
+                finally:
+                    kill_tree(process)  # children that outlive the program die with it
+            data = recorder.graph()
+            if data["error"] is None and process.returncode != 0:
+                detail = recorder.mask(_last_line(log_path.read_text(errors="replace")))
+                data["error"] = f"evaluation crashed (exit {process.returncode}): {detail}"
+    advice = launch.missing_environment()
+    if advice and data["error"] and "ModuleNotFoundError" in data["error"]:
+        data["error"] = f"{data['error']} ({advice})"
+    try:
+        graph = StackGraph.model_validate({**data, "confinement": confined.confinement})
+    except ValidationError as exc:
+        return fallback.model_copy(update={"error": f"invalid evaluation result: {exc.errors()[0]['msg']}"})
+    region = launch.configured_region
+    if isinstance(region, str) and region:
+        graph.default_provider = {"region": region}
+        graph.default_provider_source = config_position(project_dir, env, "aws:region", root)
+    return graph
+
+
+def outputs_by_reference(graph: StackGraph) -> dict[str, dict[str, Any]]:
+    """A graph's outputs under the keys a StackReference may use (`<project>/<env>`, `<project>`)."""
+    return {f"{graph.project}/{graph.env}": graph.outputs, graph.project: graph.outputs}
+
+
+def evaluate_many(
+    projects: Sequence[Project],
+    env: str,
+    *,
+    jobs: int = 2,
+    timeout: float = 120.0,
+    repo_root: Path | None = None,
+    on_done: Callable[[StackGraph], None] | None = None,
+    sandbox: SandboxMode = "auto",
+    config_overrides: Mapping[str, str] | None = None,
+) -> list[StackGraph]:
+    """Evaluate projects in dependency order (independent ones concurrently, up to `jobs`).
+
+    Each project sees its dependencies' outputs through its StackReferences; a project whose
+    dependency failed is not run and gets an error naming that dependency. Results are in
+    topological order.
+    """
+    if sandbox == "required":  # stop before any program starts, not once per stack
+        found = probe_bubblewrap()
+        if found.path is None:
+            raise SandboxUnavailable(f"--sandbox required, but {found.reason}")
+    ordered = topological_order(projects)
+    names = {p.name for p in ordered}
+    results: dict[str, StackGraph] = {}
+    lock = threading.Lock()
+
+    def finish(graph: StackGraph) -> None:
+        with lock:
+            results[graph.project] = graph
+        if on_done is not None:
+            on_done(graph)
+
+    def upstream(project: Project) -> dict[str, dict[str, Any]]:
+        outputs: dict[str, dict[str, Any]] = {}
+        for dep in project.depends_on:
+            if dep in results:
+                outputs.update(outputs_by_reference(results[dep]))
+        return outputs
+
+    def run(project: Project) -> StackGraph:
+        graph = evaluate_project(
+            project.path,
+            env,
+            stack_outputs=upstream(project),
+            timeout=timeout,
+            repo_root=repo_root,
+            sandbox=sandbox,
+            config_overrides=config_overrides,
+        )
+        # The project name comes from Pulumi.yaml; keep discovery's name for scheduling.
+        return graph if graph.project == project.name else graph.model_copy(update={"project": project.name})
+
+    pending = list(ordered)
+    running: dict[Future[StackGraph], Project] = {}
+    slots = max(1, jobs)
+    with ThreadPoolExecutor(max_workers=slots) as pool:
+        while pending or running:
+            progressed = False
+            for project in list(pending):
+                if len(running) >= slots:
+                    break
+                deps = [d for d in project.depends_on if d in names]
+                if any(d not in results for d in deps):
+                    continue
+                pending.remove(project)
+                progressed = True
+                failed = [d for d in deps if results[d].error]
+                if failed:
+                    finish(_failed(project, env, f"dependency {failed[0]} failed to evaluate", repo_root))
+                else:
+                    running[pool.submit(run, project)] = project
+            if not running:
+                if not progressed:  # cannot happen after topological_order; never spin
+                    raise RuntimeError(f"cannot schedule {[p.name for p in pending]}")
+                continue
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                project = running.pop(future)
+                try:
+                    graph = future.result()
+                except SandboxUnavailable:
+                    raise
+                except Exception as exc:  # evaluate_project reports program errors itself
+                    graph = _failed(project, env, f"evaluation failed: {exc}", repo_root)
+                finish(graph)
+    return [results[p.name] for p in ordered]
+
+
+def _failed(project: Project, env: str, error: str, repo_root: Path | None) -> StackGraph:
+    root = Path(repo_root).resolve() if repo_root is not None else git_toplevel(project.path)
+    return StackGraph(project=project.name, path=relative(project.path, root), env=env, error=error)
