@@ -24,6 +24,7 @@ import git
 from pydantic import BaseModel, Field, field_validator
 
 from compliance.model import StackGraph
+from compliance.redact import Redactor, cap
 from gitops_agent import source
 from gitops_agent.changes import directly_affected, reconcile_order, upstream_of, waves
 from gitops_agent.checkouts import project_dir_of, relative_dir
@@ -224,6 +225,9 @@ class Reconciler:
         self.engine = engine
         self.journal = journal or open_journal(cfg.journal_url, cfg.state_dir)
         self.metrics = metrics or AgentMetrics()
+        # Credentials inherited from the environment never reach the journal (and so `gitops status`,
+        # `gitops history` and the job summaries that print them), whatever a program or engine said.
+        self.redactor = Redactor.from_environment()
         self.stop = stop or threading.Event()
         # The real steps are imported on first use: an idle cycle never loads Checkov.
         self._evaluate, self._gate, self._discover = evaluate, gate, discover
@@ -312,6 +316,7 @@ class Reconciler:
         `applied` makes `commit` and `digest` the stack's last applied revision and digest; with a
         `lease`, the journal refuses the write (LeaseLost) unless the lease is still current.
         """
+        message = cap(self.redactor.mask(message))
         entry = None
         if action is not None:
             entry = HistoryEntry(
@@ -320,8 +325,8 @@ class Reconciler:
                 revision=commit.sha,
                 action=action,
                 plan_digest=digest,
-                author=commit.author,
-                subject=commit.subject,
+                author=self.redactor.mask(commit.author),
+                subject=self.redactor.mask(commit.subject),
                 summary=message,
             )
         self.journal.transition(
@@ -332,7 +337,7 @@ class Reconciler:
             seen_revision=commit.sha,
             applied_revision=commit.sha if applied else None,
             plan_digest=digest if applied else None,
-            outputs=outputs,
+            outputs=self.redactor.mask_data(outputs) if outputs else outputs,
             resources=resources,
             history=entry,
             lease=lease,
