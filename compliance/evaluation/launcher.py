@@ -17,6 +17,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,6 @@ class Launch:
             placeholders=frozenset(placeholders),
             stack_outputs={k: dict(v) for k, v in (stack_outputs or {}).items()},
             pins=load_lookup_pins(project_dir),
-            sdk_path=program_site_packages(project_interpreter(project_dir, self.settings)),
         )
         self.libraries = library_paths(project_dir, root)
         self.request: dict[str, Any] = {
@@ -204,7 +204,8 @@ def evaluate_project(
     if not os.access(interpreter, os.X_OK):
         error = f"{launch.program.path}: cannot start {interpreter}: the project's interpreter does not exist"
         return fallback.model_copy(update={"error": error})
-    recorder = Recorder(launch.program)
+    own_sdks = program_site_packages(interpreter) if interpreter != Path(sys.executable) else None
+    recorder = Recorder(replace(launch.program, sdk_path=own_sdks))
     # A unix socket path must stay under ~100 bytes: avoid a long $TMPDIR.
     short = "/tmp" if len(tempfile.gettempdir()) > 60 and os.path.isdir("/tmp") else None
     with tempfile.TemporaryDirectory(prefix="gitops-eval-", dir=short) as tmp_name:
