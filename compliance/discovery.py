@@ -110,7 +110,9 @@ def stack_references(config: dict[str, Any]) -> list[str]:
     return found
 
 
-def _project_dirs(root: Path) -> Iterable[Path]:
+def project_dirs(root: Path) -> Iterable[Path]:
+    """Directories holding a Pulumi.yaml under `root` (not below a project, nor in hidden or
+    virtualenv directories)."""
     if (root / "Pulumi.yaml").is_file() or (root / "Pulumi.yml").is_file():
         yield root
         return
@@ -118,7 +120,7 @@ def _project_dirs(root: Path) -> Iterable[Path]:
         return
     for child in sorted(root.iterdir()):
         if child.is_dir() and not child.name.startswith(".") and child.name not in SKIP_DIRS:
-            yield from _project_dirs(child)
+            yield from project_dirs(child)
 
 
 def find_projects(paths: Sequence[Path], env: str) -> list[Project]:
@@ -130,7 +132,7 @@ def find_projects(paths: Sequence[Path], env: str) -> list[Project]:
     """
     projects: dict[Path, Project] = {}
     for root in paths:
-        for project_dir in _project_dirs(Path(root)):
+        for project_dir in project_dirs(Path(root)):
             resolved = project_dir.resolve()
             if resolved in projects:
                 continue

@@ -354,13 +354,13 @@ def install_project(
 
 def project_dirs(paths: Sequence[Path]) -> list[Path]:
     """Every Pulumi project directory under `paths`, the way discovery finds them, each once."""
-    from compliance.discovery import _project_dirs
+    from compliance.discovery import project_dirs
 
     found: dict[Path, Path] = {}
     for root in paths:
         if not Path(root).exists():
             raise ConfigError(f"{root}: no such file or directory")
-        for directory in _project_dirs(Path(root)):
+        for directory in project_dirs(Path(root)):
             found.setdefault(directory.resolve(), directory)
     return list(found.values())
 

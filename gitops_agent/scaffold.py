@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from compliance.discovery import SKIP_DIRS
+from compliance.discovery import project_dirs
 
 __all__ = ["DEFAULT_ACTION", "Planned", "plan", "register", "write"]
 
@@ -31,14 +31,8 @@ class Planned:
 
 
 def _project_dirs(root: Path) -> list[str]:
-    """Directories (relative, POSIX) that hold a Pulumi.yaml, outside virtualenvs and hidden dirs."""
-    found = []
-    for pulumi_yaml in sorted(root.rglob("Pulumi.yaml")):
-        rel = pulumi_yaml.parent.relative_to(root)
-        if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts):
-            continue
-        found.append(rel.as_posix())
-    return found
+    """Directories (relative, POSIX) that hold a Pulumi.yaml, as the gate discovers them."""
+    return [d.relative_to(root).as_posix() for d in project_dirs(root)]
 
 
 def _common_parent(dirs: Sequence[str]) -> str:

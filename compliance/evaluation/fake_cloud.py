@@ -149,26 +149,6 @@ def mock_outputs(
     return str(resource_id), outputs
 
 
-OUTPUT_ID_PREFIXES = {
-    "allocationId": "eipalloc",
-    "associationId": "eipassoc",
-    "networkInterfaceId": "eni",
-    "vpcId": "vpc",
-    "subnetId": "subnet",
-    "securityGroupId": "sg",
-    "imageId": "ami",
-    "instanceId": "i",
-    "routeTableId": "rtb",
-    "internetGatewayId": "igw",
-    "natGatewayId": "nat",
-    "transitGatewayId": "tgw",
-    "volumeId": "vol",
-    "snapshotId": "snap",
-    "hostedZoneId": "Z",
-    "zoneId": "Z",
-}
-
-
 def plausible_output(key: str, full: str, module: str, region: str, arn: str) -> str:
     """A deterministic value in the format of the output `key` (IPs, ids, ARNs, hosts, URLs).
 
@@ -191,10 +171,10 @@ def plausible_output(key: str, full: str, module: str, region: str, arn: str) ->
     if key == "ownerId" or lower.endswith("accountid"):
         return ACCOUNT
     if lower.endswith("id"):
-        prefix = OUTPUT_ID_PREFIXES.get(key)
-        if prefix == "Z":
+        stem = key[:-2]
+        if stem.lower().endswith(_ZONE_STEMS):
             return "Z" + h[:13].upper()
-        return f"{prefix or _kebab(key).removesuffix('-id')}-{h[:17]}"
+        return f"{id_prefix(stem) or _kebab(stem)}-{h[:17]}"
     return f"{_kebab(key)}-{h[:10]}"
 
 
@@ -255,6 +235,7 @@ ID_PREFIXES: dict[str, str] = {
     "peeringconnection": "pcx",
     "eip": "eipalloc",
     "allocation": "eipalloc",
+    "association": "eipassoc",
     "keypair": "key",
     "launchtemplate": "lt",
     "volume": "vol",
@@ -270,6 +251,14 @@ ID_PREFIXES: dict[str, str] = {
     "capacityreservation": "cr",
 }
 _PREFIX_KEYS = sorted(ID_PREFIXES, key=len, reverse=True)
+
+
+def id_prefix(stem: str) -> str | None:
+    """The EC2-style id prefix of a field stem (`defaultSecurityGroup` -> `sg`), longest noun first."""
+    lowered = stem.lower()
+    return next((ID_PREFIXES[key] for key in _PREFIX_KEYS if lowered.endswith(key)), None)
+
+
 _ZONE_STEMS = ("zone", "hostedzone", "delegationset")
 _TIME = "2026-01-01T00:00:00.000Z"
 _NAMED_STRINGS: dict[str, str] = {
@@ -326,11 +315,8 @@ class _Lookup:
         return hashlib.sha256(f"{self.seed}|{salt}".encode()).hexdigest()[:size]
 
     def ec2_id(self, stem: str, salt: str) -> str | None:
-        lowered = stem.lower()
-        for key in _PREFIX_KEYS:
-            if lowered.endswith(key):
-                return f"{ID_PREFIXES[key]}-{self.hex(salt)}"
-        return None
+        prefix = id_prefix(stem)
+        return f"{prefix}-{self.hex(salt)}" if prefix is not None else None
 
     def zone_id(self, salt: str) -> str:
         return "Z" + self.hex(salt, 13).upper()

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from compliance.cli import positive_int, positive_seconds
+
 __all__ = ["FORMATS", "register", "run"]
 
 FORMATS = ("table", "json", "markdown")
@@ -34,8 +36,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="judge findings at both revisions with policies/ of REV (default: --base)",
     )
     p.add_argument("--max-chars", type=int, default=20000, help="markdown: size budget (default 20000)")
-    p.add_argument("--jobs", type=int, default=2, help="stacks evaluated at once per revision (default 2)")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per stack evaluation")
+    p.add_argument(
+        "--jobs", type=positive_int, default=2, help="stacks evaluated at once per revision (default 2)"
+    )
+    p.add_argument("--timeout", type=positive_seconds, default=120.0, help="seconds per stack evaluation")
     p.set_defaults(handler=run)
 
 
@@ -47,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     """Handle `gitops preview`; returns the exit status."""
     import git
 
-    from compliance.cli import _repo_root
+    from compliance.cli import _repo_root, check_out_path, write_report
     from compliance.errors import ConfigError
     from compliance.preview.render_markdown import render_markdown
     from compliance.preview.render_table import render_table
@@ -60,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             raise ConfigError(f"{missing[0]}: no such project directory")
+        if args.out is not None:
+            check_out_path(args.out)  # before anything is evaluated
         preview = run_preview(
             paths,
             args.env,
@@ -88,8 +94,7 @@ def run(args: argparse.Namespace) -> int:
             render_table(preview, console)
             text = console.export_text()
         if args.out:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(text, encoding="utf-8")
+            write_report(args.out, text)
         else:
             sys.stdout.write(text)
     for stack in preview.stacks:
