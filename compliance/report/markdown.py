@@ -172,16 +172,18 @@ def _waived_section(report: Report, link_base: str | None) -> _Section | None:
     return _Section(head=head, rows=rows, tail="\n", what="waived findings")
 
 
-def _expired_section(report: Report) -> _Section | None:
-    lines = expired_lines(report, MARKDOWN)
+def _alert_section(kind: str, title: str, lines: list[str], what: str) -> _Section | None:
+    """A GitHub alert block (`> [!KIND]`) listing `lines`; None when there is nothing to say."""
     if not lines:
         return None
     return _Section(
-        head="> [!CAUTION]\n> **Expired waivers** (the gate fails)\n>\n",
-        rows=[f"> - {line}" for line in lines],
-        tail="\n",
-        what="expired waivers",
+        head=f"> [!{kind}]\n> {title}\n>\n", rows=[f"> - {line}" for line in lines], tail="\n", what=what
     )
+
+
+def _expired_section(report: Report) -> _Section | None:
+    lines = expired_lines(report, MARKDOWN)
+    return _alert_section("CAUTION", "**Expired waivers** (the gate fails)", lines, "expired waivers")
 
 
 def _unchecked_section(report: Report) -> _Section | None:
@@ -200,15 +202,7 @@ def _unchecked_section(report: Report) -> _Section | None:
 
 
 def _warnings_section(report: Report) -> _Section | None:
-    lines = warning_lines(report, MARKDOWN)
-    if not lines:
-        return None
-    return _Section(
-        head="> [!WARNING]\n> **Warnings**\n>\n",
-        rows=[f"> - {line}" for line in lines],
-        tail="\n",
-        what="warnings",
-    )
+    return _alert_section("WARNING", "**Warnings**", warning_lines(report, MARKDOWN), "warnings")
 
 
 def _count(value: object) -> str:
