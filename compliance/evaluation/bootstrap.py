@@ -15,6 +15,8 @@ transforms locally, and reports the program's own failure as an ERROR log on the
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import gc
 import importlib.util
 import json
@@ -25,9 +27,16 @@ import typing
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 DECLARED_HEADER = "gitops-declared"  # == compliance.evaluation.monitor.DECLARED_HEADER
 ERROR_HEADER = "gitops-program-error"  # == compliance.evaluation.monitor.ERROR_HEADER
+LOOKUP_HEADER = "gitops-lookup-position"  # == compliance.evaluation.monitor.LOOKUP_HEADER
+INVOKE_ENTRIES = ("invoke", "invoke_single", "invoke_output", "invoke_output_single", "invoke_async")
+"""pulumi.runtime's lookup entry points (those the running SDK has) that record their caller's line."""
+_LOOKUP_AT: contextvars.ContextVar[tuple[str, int] | None] = contextvars.ContextVar(
+    "gitops_lookup_at", default=None
+)
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -145,6 +154,51 @@ class MonitorProxy:
     def ReadResource(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         return self._stub.ReadResource(request, metadata=self._metadata(request.type))
 
+    def Invoke(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        where = _LOOKUP_AT.get() or self._positions.caller()
+        metadata = ((LOOKUP_HEADER, f"{where[1]}:{quote(where[0])}"),) if where else ()
+        return self._stub.Invoke(request, metadata=metadata)
+
+
+def record_lookup_callers(runtime_module: Any, invoke_module: Any, positions: Any) -> None:
+    """Wrap the SDK's lookup entry points so each lookup remembers the user line that called it.
+
+    The line rides in a context variable: an output-form lookup runs its RPC later, in a task that
+    inherits the caller's context, when the user's frame is no longer on the stack.
+    """
+
+    def wrap(original: Any) -> Any:
+        if asyncio.iscoroutinefunction(original):
+
+            @functools.wraps(original)
+            async def wrapped_async(*args: Any, **kwargs: Any) -> Any:
+                token = _LOOKUP_AT.set(_LOOKUP_AT.get() or positions.caller())
+                try:
+                    return await original(*args, **kwargs)
+                finally:
+                    _LOOKUP_AT.reset(token)
+
+            return wrapped_async
+
+        @functools.wraps(original)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            token = _LOOKUP_AT.set(_LOOKUP_AT.get() or positions.caller())
+            try:
+                return original(*args, **kwargs)
+            finally:
+                _LOOKUP_AT.reset(token)
+
+        return wrapped
+
+    for name in INVOKE_ENTRIES:
+        original = getattr(invoke_module, name, None)
+        if original is None:
+            continue
+        wrapped = wrap(original)
+        setattr(invoke_module, name, wrapped)
+        if getattr(runtime_module, name, None) is original:
+            setattr(runtime_module, name, wrapped)
+
 
 class EngineProxy:
     """The SDK's engine stub, sending only ERROR logs: the gate records nothing else, and the SDK
@@ -195,7 +249,12 @@ async def wait_for_rpcs_batched(await_all_outstanding_tasks: bool = True) -> Non
                     SETTINGS.outputs.clear()
                 done, not_done = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
                 for task in done:
-                    await task  # re-raises the first failure
+                    failure = None if task.cancelled() else task.exception()
+                    if failure is not None:
+                        # raised as is: awaiting the task would keep only this frame, not the
+                        # user's line that failed (an `apply` callback, say)
+                        raise failure
+                    await task
                 with SETTINGS.lock:
                     SETTINGS.outputs.update(not_done)
         if not rpc_manager.rpcs:
@@ -278,6 +337,7 @@ def configure(request: dict[str, Any], positions_module: Any) -> tuple[Any, Any,
     """Point the SDK at the gate's monitor and engine; hook positions. -> (positions, proxy, engine)."""
     import grpc
     import pulumi.resource as resource_module
+    import pulumi.runtime as runtime_module
     import pulumi.runtime.resource as runtime_resource
     import pulumi.runtime.stack as runtime_stack
     from pulumi.runtime import settings as runtime_settings
@@ -308,6 +368,8 @@ def configure(request: dict[str, Any], positions_module: Any) -> tuple[Any, Any,
         return source_pb2.SourcePosition(uri=uri, line=line)
 
     runtime_resource._get_source_position = source_position
+    # `pulumi.runtime.invoke` is also the name of a function: take the module from sys.modules
+    record_lookup_callers(runtime_module, sys.modules["pulumi.runtime.invoke"], positions)
     if hasattr(runtime_resource, "_get_stack_trace"):
         runtime_resource._get_stack_trace = source_pb2.StackTrace  # the position carries what we need
     if isinstance(getattr(runtime_settings.SETTINGS, "outputs", None), set):

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import unquote
 
 import grpc
 from google.protobuf import empty_pb2
@@ -42,6 +43,8 @@ DECLARED_HEADER = "gitops-declared"
 """Metadata on a registration: JSON list of the string-typed outputs the resource's class declares."""
 ERROR_HEADER = "gitops-program-error"
 """Metadata on an engine Log call: this ERROR is the program's own failure, described by the bootstrap."""
+LOOKUP_HEADER = "gitops-lookup-position"
+"""Metadata on an Invoke: `<line>:<percent-encoded file>`, the user line that made the lookup."""
 MAX_MESSAGE = 64 * 1024 * 1024
 MAX_ERROR = 4000
 
@@ -231,6 +234,17 @@ def _declared(context: grpc.ServicerContext, recorder: Recorder, token: str) -> 
     return None
 
 
+def _lookup_position(context: grpc.ServicerContext, recorder: Recorder) -> tuple[str | None, int | None]:
+    """(repository-relative file, line) the bootstrap sent with an Invoke; (None, None) without one."""
+    for key, value in context.invocation_metadata() or ():
+        if key == LOOKUP_HEADER and isinstance(value, str):
+            line, _, quoted = value.partition(":")
+            file = unquote(quoted)
+            if line.isdigit() and file and "\0" not in file:
+                return recorder.relative(file), int(line)
+    return None, None
+
+
 class ResourceMonitor(resource_pb2_grpc.ResourceMonitorServicer):
     """Records registrations into a Recorder and answers like a preview against the fake cloud."""
 
@@ -330,7 +344,8 @@ class ResourceMonitor(resource_pb2_grpc.ResourceMonitorServicer):
             )
             pinned = pins is not None and pins.pinned(request.tok, call_args) is not None
             with rec.lock:
-                rec.lookups.append(LookupCall.of(request.tok, ret, file=None, line=None, pinned=pinned))
+                file, line = _lookup_position(context, rec)
+                rec.lookups.append(LookupCall.of(request.tok, ret, file=file, line=line, pinned=pinned))
         return resource_pb2.ResourceInvokeResponse(**{"return": to_struct(ret)})
 
     def Call(self, request: Any, context: Any) -> Any:

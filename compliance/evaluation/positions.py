@@ -126,6 +126,15 @@ class Positions:
             primary = (caller.f_code.co_filename, caller.f_lineno)
         return encode(primary, inner, self.seq)
 
+    def caller(self) -> tuple[str, int] | None:
+        """(file, line) of the innermost user frame on the current stack (a lookup's call site)."""
+        frame: FrameType | None = sys._getframe(1)
+        while frame is not None:
+            if self.is_user(frame.f_code.co_filename):
+                return frame.f_code.co_filename, frame.f_lineno
+            frame = frame.f_back
+        return None
+
     def innermost_user_frame(self, tb: Any) -> tuple[str, int] | None:
         """(file, line) of the innermost user frame of a traceback."""
         found = None

@@ -159,6 +159,20 @@ def test_a_cause_without_user_frames_is_followed_to_the_users_line(tmp_path: Pat
     )
 
 
+def test_a_failing_apply_callback_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    program = """\
+    import pulumi
+    import pulumi_aws as aws
+
+    bucket = aws.s3.BucketV2("logs")
+    pulumi.export("shard", bucket.bucket.apply(lambda name: name.split("-")[9]))
+    """
+    path = project(tmp_path, "applied", {"__main__.py": program})
+    graph = evaluate_project(path, "dev", repo_root=tmp_path)
+    line = line_of(path / "__main__.py", "lambda name")
+    assert graph.error == f"applied/__main__.py:{line}: IndexError: list index out of range"
+
+
 NEEDS_DB = """\
 import pulumi
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -161,3 +164,72 @@ def test_a_program_that_trusts_a_lookup_value_fails_on_its_own_line() -> None:
     assert explain_lookup_error(graph.error, calls, REPO).endswith(
         "(after offline lookup aws.ec2.get_ami returned a placeholder; pin it in gitops-lookups.yaml)"
     )
+
+
+def test_a_lookup_in_a_helper_module_is_named_when_the_line_using_its_result_fails() -> None:
+    graph = evaluate_project(PROGRAMS / "fleet", "dev", repo_root=REPO)
+    assert graph.error == (
+        f"{REL}/fleet/images.py:10: AssertionError: the fleet runs on Graviton "
+        "(after offline lookup aws.ec2.get_ami returned a placeholder; pin it in gitops-lookups.yaml)"
+    )
+
+
+def test_pinning_the_lookup_a_helper_module_relies_on(tmp_path: Path) -> None:
+    program = tmp_path / "fleet"
+    shutil.copytree(PROGRAMS / "fleet", program)
+    (program / "gitops-lookups.yaml").write_text(
+        "lookups:\n  - function: aws.ec2.get_ami\n    result: {architecture: arm64}\n"
+    )
+    graph = evaluate_project(program, "dev", repo_root=tmp_path)
+    assert graph.error is None, graph.error
+    workers = [r for r in graph.resources if r.type == "aws:ec2/instance:Instance"]
+    assert len(workers) == 2 and all(re.fullmatch(r"ami-[0-9a-f]{17}", w.inputs["ami"]) for w in workers)
+    (program / "gitops-lookups.yaml").write_text(
+        "lookups:\n  - function: aws.ec2.get_ami\n    result: {architecture: i386}\n"
+    )
+    graph = evaluate_project(program, "dev", repo_root=tmp_path)
+    assert graph.error == (
+        "fleet/images.py:10: AssertionError: the fleet runs on Graviton "
+        "(after offline lookup aws.ec2.get_ami returned the result pinned in gitops-lookups.yaml)"
+    )
+
+
+def test_an_output_form_lookup_is_named_when_its_apply_fails() -> None:
+    graph = evaluate_project(PROGRAMS / "delegated", "dev", repo_root=REPO)
+    assert graph.error == (
+        f"{REL}/delegated/__main__.py:7: IndexError: string index out of range "
+        "(after offline lookup aws.route53.get_zone returned a placeholder; pin it in gitops-lookups.yaml)"
+    )
+
+
+def test_a_lookup_whose_result_fails_on_the_calling_line_is_named() -> None:
+    graph = evaluate_project(PROGRAMS / "resolver", "dev", repo_root=REPO)
+    assert graph.error == (
+        f"{REL}/resolver/__main__.py:5: IndexError: list index out of range "
+        "(after offline lookup aws.ec2.get_subnets returned a placeholder; pin it in gitops-lookups.yaml)"
+    )
+
+
+def test_source_lines_are_read_only_from_regular_files_inside_the_repository(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "app").mkdir(parents=True)
+    os.mkfifo(root / "app" / "pipe.py")
+    outside = tmp_path / "outside.py"
+    outside.write_text("ami = aws.ec2.get_ami()\nprint(ami.id)\n")
+    (root / "app" / "link.py").symlink_to(outside)
+    results: list[str] = []
+
+    def explain() -> None:
+        for file in ("app/pipe.py", "app/link.py", "../outside.py"):
+            call = LookupCall(token="aws:ec2/getAmi:getAmi", file=file, line=1)
+            results.append(explain_lookup_error(f"{file}:2: KeyError: 'x'", [call], root))
+
+    worker = threading.Thread(target=explain, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "reading a FIFO named by the program blocked the gate"
+    assert results == [
+        "app/pipe.py:2: KeyError: 'x'",
+        "app/link.py:2: KeyError: 'x'",
+        "../outside.py:2: KeyError: 'x'",
+    ]
