@@ -17,14 +17,18 @@ $(STAMP): pyproject.toml uv.lock
 	touch $(STAMP)
 
 # A small local wheelhouse for tests that build a program's own virtualenv without a registry:
-# an older Pulumi SDK (about two years before ours) and what it pins.
+# an older Pulumi SDK (about two years before ours), the last-generation AWS provider (6.x) and
+# what they pin.
 WHEELHOUSE := $(VENV)/wheelhouse
 OLD_PULUMI := pulumi==3.140.0
-$(WHEELHOUSE)/.stamp: $(STAMP)
-	$(BIN)/python -m pip download -q --disable-pip-version-check --only-binary=:all: -d $(WHEELHOUSE) $(OLD_PULUMI) \
-		&& touch $@ || echo "wheelhouse: could not download $(OLD_PULUMI); the old-SDK test will skip"
+OLD_PULUMI_AWS := pulumi-aws==6.64.0
+WHEELHOUSE_STAMP := $(WHEELHOUSE)/.stamp-pulumi-3.140.0-aws-6.64.0
+$(WHEELHOUSE_STAMP): $(STAMP)
+	$(BIN)/python -m pip download -q --disable-pip-version-check --only-binary=:all: -d $(WHEELHOUSE) \
+		$(OLD_PULUMI) $(OLD_PULUMI_AWS) \
+		&& touch $@ || echo "wheelhouse: could not download $(OLD_PULUMI) $(OLD_PULUMI_AWS); the old-SDK tests will skip"
 
-install: $(STAMP) $(WHEELHOUSE)/.stamp
+install: $(STAMP) $(WHEELHOUSE_STAMP)
 
 gate: install
 	$(BIN)/gitops check stacks/ --env dev
