@@ -50,20 +50,19 @@ def _load_positions() -> Any:
     return module
 
 
-class InlineExecutor(ThreadPoolExecutor):
-    """Runs the SDK's "blocking" monitor calls at once on the event loop's thread.
+class ProgramOrderExecutor(ThreadPoolExecutor):
+    """Runs the SDK's blocking monitor calls on one worker thread, in the order the program made them.
 
-    Each RPC is a short local call; a thread pool only adds a hand-off per RPC and makes
-    completion order vary.
+    The program goes on building resources while the gate answers (the gate runs in another
+    process, so this uses the second core); one worker keeps the calls, and so the gate's records,
+    in program order. Each call runs in the context of the code that made it (a lookup's line).
     """
 
+    def __init__(self) -> None:
+        super().__init__(max_workers=1, thread_name_prefix="gitops-monitor-calls")
+
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future: Future[Any] = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # delivered to the awaiting coroutine, like a pool would
-            future.set_exception(exc)
-        return future
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 def string_outputs(cls: type | None) -> list[str]:
@@ -84,12 +83,20 @@ def string_outputs(cls: type | None) -> list[str]:
     return sorted(names)
 
 
+def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
 class MonitorProxy:
     """The SDK's monitor stub, plus: transforms applied here, class string outputs sent as metadata."""
 
     def __init__(self, stub: Any, positions: Any) -> None:
         self._stub = stub
         self._positions = positions
+        self.loop: asyncio.AbstractEventLoop | None = None  # the program's; transforms run there
         self._sent: set[str] = set()
         self.stack_transforms: list[str] = []
 
@@ -143,9 +150,22 @@ class MonitorProxy:
                 properties=properties,
                 options=options,
             )
-            properties = _sync_await(callback(transform_request.SerializeToString())).properties
+            properties = self._run_on_loop(
+                callback(transform_request.SerializeToString()), _sync_await
+            ).properties
         request.object.CopyFrom(properties)
         del request.transforms[:]
+
+    def _run_on_loop(self, awaitable: Any, sync_await: Any) -> Any:
+        """Await a transform callback on the program's event loop, from whichever thread calls."""
+        loop = self.loop
+        if loop is None or not loop.is_running() or _on_loop_thread(loop):
+            return sync_await(awaitable)
+
+        async def wait() -> Any:
+            return await awaitable
+
+        return asyncio.run_coroutine_threadsafe(wait(), loop).result()
 
     def RegisterResource(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         self._transform(request)
@@ -394,13 +414,14 @@ def main(argv: list[str]) -> int:
     engine = None
     describer = None
     try:
-        positions, _proxy, engine = configure(request, positions_module)
+        positions, proxy, engine = configure(request, positions_module)
         describer = Describer(positions, request["root"], request["config_file"], request["config_exists"])
         from pulumi.runtime.stack import run_in_stack
 
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
-        loop.set_default_executor(InlineExecutor())
+        loop.set_default_executor(ProgramOrderExecutor())
+        proxy.loop = loop
         program: str = request["program"]
 
         def run_program() -> None:
