@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import ast
 import functools
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from compliance.model import Resource, SourcePosition
+from compliance.source_files import read_source
 
 __all__ = ["AttributeLines", "keyword_line", "python_keywords"]
 
@@ -120,10 +120,10 @@ class AttributeLines:
 
     def _calls(self, file: str) -> _Calls | None:
         if file not in self._files:
-            path = Path(file) if os.path.isabs(file) or self.root is None else self.root / file
+            data = read_source(self.root, file)
             try:
-                tree = ast.parse(path.read_bytes(), filename=str(path))
-            except (OSError, SyntaxError, ValueError):
+                tree = ast.parse(data, filename=file) if data is not None else None
+            except (SyntaxError, ValueError):
                 tree = None
             self._files[file] = _Calls(tree) if tree is not None else None
         return self._files[file]

@@ -172,7 +172,14 @@ class Launch:
         return list(dict.fromkeys(p.resolve() for p in paths))
 
 
-def _last_line(text: str) -> str:
+LOG_TAIL_BYTES = 64 * 1024
+
+
+def _last_line(log: Path) -> str:
+    """The last non-blank line of the program's output (read from its end: the log may be huge)."""
+    with log.open("rb") as handle:
+        handle.seek(max(0, log.stat().st_size - LOG_TAIL_BYTES))
+        text = handle.read(LOG_TAIL_BYTES).decode("utf-8", errors="replace")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else "no output"
 
@@ -249,7 +256,7 @@ def evaluate_project(
                     kill_tree(process)  # children that outlive the program die with it
             data = recorder.graph()
             if data["error"] is None and process.returncode != 0:
-                detail = recorder.mask(_last_line(log_path.read_text(errors="replace")))
+                detail = recorder.mask(_last_line(log_path))
                 data["error"] = f"evaluation crashed (exit {process.returncode}): {detail}"
     advice = launch.missing_environment()
     if advice and data["error"] and "ModuleNotFoundError" in data["error"]:

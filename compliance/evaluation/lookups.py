@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from compliance.errors import ConfigError
+from compliance.source_files import read_source
 
 __all__ = [
     "PINS_FILE",
@@ -191,22 +192,11 @@ _WHERE = re.compile(r"^(?P<file>[^:\s][^:]*):(?P<line>\d+): ")
 _ASSIGNED = re.compile(r"^\s*(?P<names>[A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w]*)*)\s*(?::[^=]*)?=(?!=)")
 
 
-MAX_SOURCE_BYTES = 1024 * 1024
-
-
 def _source_line(root: Path | None, file: str, line: int) -> str | None:
-    """A line of a source file the error names: only a regular file inside `root`, of sane size
-    (the name comes from the program, which may point anywhere: a FIFO, a device, outside)."""
-    path = Path(file) if root is None else root / file
-    try:
-        resolved = path.resolve()
-        if root is not None and not resolved.is_relative_to(root.resolve()):
-            return None
-        if not resolved.is_file() or resolved.stat().st_size > MAX_SOURCE_BYTES:
-            return None
-        lines = resolved.read_text(encoding="utf-8", errors="replace").splitlines()
-    except (OSError, ValueError):
+    data = read_source(root, file)
+    if data is None:
         return None
+    lines = data.decode("utf-8", errors="replace").splitlines()
     return lines[line - 1] if 0 < line <= len(lines) else None
 
 

@@ -173,6 +173,22 @@ def test_a_failing_apply_callback_is_reported_on_its_own_line(tmp_path: Path) ->
     assert graph.error == f"applied/__main__.py:{line}: IndexError: list index out of range"
 
 
+def test_a_crash_after_a_flood_of_output_reports_the_last_line(tmp_path: Path) -> None:
+    program = """\
+    import os
+    import sys
+
+    for _ in range(2000):
+        print("x" * 4000)
+    print("the last words", flush=True)
+    sys.stdout.flush()
+    os._exit(3)
+    """
+    path = project(tmp_path, "flood", {"__main__.py": program})
+    graph = evaluate_project(path, "dev", repo_root=tmp_path)
+    assert graph.error == "evaluation crashed (exit 3): the last words"
+
+
 NEEDS_DB = """\
 import pulumi
 
