@@ -112,13 +112,14 @@ def write_report(out: Path, text: str) -> None:
 
 
 def _repo_root(start: Path) -> Path:
-    """The Git toplevel containing `start`, or `start` itself outside a repository."""
-    import git
-
-    try:
-        return Path(git.Repo(start, search_parent_directories=True).working_tree_dir or start)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return start
+    """The Git working tree containing `start` (the nearest directory with a `.git` directory or
+    file, as Git finds it), or `start` itself outside a repository. No GitPython: it is not needed
+    before the programs start."""
+    here = start.resolve()
+    for directory in (here, *here.parents):
+        if (directory / ".git").exists():
+            return directory
+    return start
 
 
 def run(args: argparse.Namespace) -> int:

@@ -34,7 +34,6 @@ from policies.controls import controls_for, framework_summary
 from policies.errors import PolicyConfigError
 from policies.levels import Enforcement, load_enforcement
 from policies.snapshot import PolicySnapshot, from_revision, from_worktree, materialize, tree_digest
-from policies.source import policies_differ
 from policies.waivers import Waiver, apply_waivers, load_waivers
 
 Progress = Callable[[StackGraph], None]
@@ -188,6 +187,8 @@ def freeze_policies(repo_root: Path, policies_from: str | None) -> PolicySnapsho
     """
     if not policies_from:
         return from_worktree(repo_root / "policies")
+    from policies.source import policies_differ  # GitPython: only with --policies-from
+
     snapshot = from_revision(repo_root, policies_from)
     if snapshot.defaults:
         return snapshot

@@ -16,9 +16,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import git
-from git.objects import Blob, Tree
-
 from policies.errors import PolicyConfigError
 
 __all__ = ["DEFAULTS", "PolicySnapshot", "from_revision", "from_worktree", "materialize", "tree_digest"]
@@ -90,6 +87,9 @@ def from_worktree(policies_dir: Path) -> PolicySnapshot:
 
 def from_revision(repo_root: Path, rev: str, *, directory: str = "policies") -> PolicySnapshot:
     """The `policies/` tree at Git revision `rev`, read from the object store (DEFAULTS if it has none)."""
+    import git  # only here: a check without --policies-from starts its programs sooner without it
+    from git.objects import Blob, Tree
+
     try:
         repo = git.Repo(repo_root)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):

@@ -23,6 +23,7 @@ import json
 import os
 import runpy
 import sys
+import time
 import typing
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -38,6 +39,8 @@ _LOOKUP_AT: contextvars.ContextVar[tuple[str, int] | None] = contextvars.Context
     "gitops_lookup_at", default=None
 )
 HERE = os.path.dirname(os.path.abspath(__file__))
+MONITOR_WAIT_SECONDS = 300.0
+"""How long the program waits for the gate's monitor (the gate's own --timeout ends it sooner)."""
 
 
 def _load_positions() -> Any:
@@ -353,6 +356,17 @@ def report_error(engine: Any, message: str) -> None:
         print(f"cannot report to the gate: {type(exc).__name__}", file=sys.stderr, flush=True)
 
 
+def wait_for_monitor(grpc: Any, channel: Any, address: str, seconds: float) -> None:
+    """Block until the gate's monitor accepts calls: the gate starts the program first, then listens."""
+    path = address.removeprefix("unix:")
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the gate's monitor did not start listening at {path}")
+        time.sleep(0.005)
+    grpc.channel_ready_future(channel).result(timeout=max(1.0, deadline - time.monotonic()))
+
+
 def configure(request: dict[str, Any], positions_module: Any) -> tuple[Any, Any, Any]:
     """Point the SDK at the gate's monitor and engine; hook positions. -> (positions, proxy, engine)."""
     import grpc
@@ -363,8 +377,15 @@ def configure(request: dict[str, Any], positions_module: Any) -> tuple[Any, Any,
     from pulumi.runtime import settings as runtime_settings
     from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2_grpc, source_pb2
 
-    options = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
+    options = [
+        ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+        # the monitor may start listening just after the socket appears: retry soon, not after 1 s
+        ("grpc.initial_reconnect_backoff_ms", 20),
+        ("grpc.min_reconnect_backoff_ms", 20),
+        ("grpc.max_reconnect_backoff_ms", 200),
+    ]
     channel = grpc.insecure_channel(request["monitor"], options=options)
+    wait_for_monitor(grpc, channel, request["monitor"], MONITOR_WAIT_SECONDS)
     monitor_stub = resource_pb2_grpc.ResourceMonitorStub(channel)
     engine = EngineProxy(engine_pb2_grpc.EngineStub(channel), engine_pb2.ERROR)
     positions = positions_module.Positions(

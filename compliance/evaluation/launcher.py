@@ -1,10 +1,15 @@
 """Start one program the one way: its own interpreter, confined, talking to the gate's monitor.
 
-For each project: the monitor (compliance.evaluation.monitor) listens on a unix socket in a private
-temporary directory; the bootstrap (compliance/evaluation/bootstrap.py) runs under the interpreter
-of the project's own environment (compliance.environments.project_interpreter; the gate's own
-otherwise), wrapped by compliance.sandbox.confine, with an allow-listed environment. The graph is
-what the program registered; its exit status and its own error complete it.
+For each project: the bootstrap (compliance/evaluation/bootstrap.py) runs under the interpreter of
+the project's own environment (compliance.environments.project_interpreter; the gate's own
+otherwise), wrapped by compliance.sandbox.confine, with an allow-listed environment. The program is
+started first; while it imports its SDK, the gate imports the monitor (compliance.evaluation.monitor:
+gRPC and the Pulumi protocol) and listens on a unix socket in a directory of a private temporary
+directory that the program can read but not write; the bootstrap waits for that socket. The graph
+is what the program registered; its exit status and its own error complete it.
+
+Temporary directory layout (owned by the gate): `home/` (the program's HOME and TMPDIR, its only
+writable place), `monitor/monitor.sock`, `request.json`, `log` (the program's output).
 """
 
 from __future__ import annotations
@@ -28,10 +33,17 @@ from compliance.environments import missing_environment, project_interpreter
 from compliance.errors import ConfigError, SandboxUnavailable
 from compliance.evaluation.config import apply_overrides, config_position, config_values, relative
 from compliance.evaluation.lookups import load_lookup_pins
-from compliance.evaluation.monitor import MonitorServer, Program, Recorder
+from compliance.evaluation.program import Program
 from compliance.model import StackGraph
 from compliance.processes import kill_tree, spawn
-from compliance.sandbox import SandboxMode, allowed_environment, confine, interpreter_paths, probe_bubblewrap
+from compliance.sandbox import (
+    SandboxMode,
+    allowed_environment,
+    confine,
+    grant,
+    interpreter_paths,
+    probe_bubblewrap,
+)
 
 __all__ = [
     "BOOTSTRAP",
@@ -212,48 +224,56 @@ def evaluate_project(
         error = f"{launch.program.path}: cannot start {interpreter}: the project's interpreter does not exist"
         return fallback.model_copy(update={"error": error})
     own_sdks = program_site_packages(interpreter) if interpreter != Path(sys.executable) else None
-    recorder = Recorder(replace(launch.program, sdk_path=own_sdks))
     # A unix socket path must stay under ~100 bytes: avoid a long $TMPDIR.
     short = "/tmp" if len(tempfile.gettempdir()) > 60 and os.path.isdir("/tmp") else None
     with tempfile.TemporaryDirectory(prefix="gitops-eval-", dir=short) as tmp_name:
         tmp = Path(tmp_name).resolve()
-        tmp.chmod(0o700)
-        with MonitorServer(recorder, tmp) as server:
-            request_file = tmp / "request.json"
-            request_file.write_text(json.dumps({**launch.request, "monitor": server.address}))
-            argv = [str(interpreter), "-s", "-B", str(BOOTSTRAP), str(request_file)]
+        tmp.chmod(0o711)  # a dedicated uid (process confinement as root) reaches home/ and monitor/
+        home, socket_dir = tmp / "home", tmp / "monitor"
+        home.mkdir(mode=0o700)
+        socket_dir.mkdir(mode=0o755)
+        socket = socket_dir / "monitor.sock"
+        request_file = tmp / "request.json"
+        request_file.write_text(json.dumps({**launch.request, "monitor": f"unix:{socket}"}))
+        request_file.chmod(0o644)
+        argv = [str(interpreter), "-s", "-B", str(BOOTSTRAP), str(request_file)]
+        try:
+            confined = confine(
+                argv,
+                mode=sandbox,
+                read_only=[*launch.read_only(interpreter), request_file, socket_dir],
+                writable=[home],
+                env=launch.environment(interpreter, home),
+                cwd=launch.cwd,
+            )
+        except SandboxUnavailable:
+            raise  # --sandbox required where it cannot run: the whole command stops
+        except (OSError, ValueError) as exc:
+            return fallback.model_copy(
+                update={"error": f"{launch.program.path}: cannot confine the program: {exc}"}
+            )
+        fallback.confinement = confined.confinement
+        log_path = tmp / "log"
+        with log_path.open("wb") as log:
             try:
-                confined = confine(
-                    argv,
-                    mode=sandbox,
-                    read_only=launch.read_only(interpreter),
-                    writable=[tmp],
-                    env=launch.environment(interpreter, tmp),
-                    cwd=launch.cwd,
-                )
-            except SandboxUnavailable:
-                raise  # --sandbox required where it cannot run: the whole command stops
-            except (OSError, ValueError) as exc:
-                return fallback.model_copy(
-                    update={"error": f"{launch.program.path}: cannot confine the program: {exc}"}
-                )
-            fallback.confinement = confined.confinement
-            log_path = tmp / "log"
-            with log_path.open("wb") as log:
-                try:
-                    process = spawn(confined, cwd=launch.cwd, stdout=log, stderr=log)
-                except OSError as exc:  # the project's interpreter is gone or not executable
-                    error = f"{launch.program.path}: cannot start {interpreter}: {exc.strerror or exc}"
-                    return fallback.model_copy(update={"error": error})
-                try:
-                    process.wait(timeout=timeout)
-                except subprocess.TimeoutExpired:
-                    kill_tree(process)
-                    return fallback.model_copy(
-                        update={"error": f"{launch.program.path}: evaluation timed out after {timeout:g}s"}
-                    )
-                finally:
-                    kill_tree(process)  # children that outlive the program die with it
+                process = spawn(confined, cwd=launch.cwd, stdout=log, stderr=log)
+            except OSError as exc:  # the project's interpreter is gone or not executable
+                error = f"{launch.program.path}: cannot start {interpreter}: {exc.strerror or exc}"
+                return fallback.model_copy(update={"error": error})
+            try:
+                # Imported once the program runs: it imports its own SDK meanwhile, on the other core.
+                from compliance.evaluation.monitor import MonitorServer, Recorder
+
+                recorder = Recorder(replace(launch.program, sdk_path=own_sdks))
+                with MonitorServer(recorder, socket_dir) as server:
+                    grant(confined, server.path)
+                    try:
+                        process.wait(timeout=timeout)
+                    except subprocess.TimeoutExpired:
+                        error = f"{launch.program.path}: evaluation timed out after {timeout:g}s"
+                        return fallback.model_copy(update={"error": error})
+            finally:
+                kill_tree(process)  # children that outlive the program die with it
             data = recorder.graph()
             if data["error"] is None and process.returncode != 0:
                 detail = recorder.mask(_last_line(log_path))

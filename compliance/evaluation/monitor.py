@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import unquote
@@ -23,7 +21,8 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2, reso
 from compliance.evaluation import positions as position_codec
 from compliance.evaluation.aliases import alias_urns
 from compliance.evaluation.fake_cloud import mock_call, mock_outputs
-from compliance.evaluation.lookups import LookupCall, LookupPins, explain_lookup_error
+from compliance.evaluation.lookups import LookupCall, explain_lookup_error
+from compliance.evaluation.program import Program
 from compliance.evaluation.wire import (
     AssetHasher,
     mask_keys,
@@ -65,24 +64,6 @@ LEGACY_FEATURES = {
     "transforms",
     "invokeTransforms",
 }
-
-
-@dataclass(frozen=True)
-class Program:
-    """What the monitor knows of the program it serves (all decided by the gate, before it starts)."""
-
-    project: str
-    path: str
-    env: str
-    root: Path
-    cwd: Path
-    region: str
-    placeholders: frozenset[str] = frozenset()
-    stack_outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    pins: LookupPins | None = None
-    """Lookup results the user pinned (gitops-lookups.yaml next to Pulumi.yaml)."""
-    sdk_path: tuple[str, ...] | None = None
-    """The program's site-packages, so lookups take result types from its own provider SDKs."""
 
 
 class Recorder:
@@ -415,7 +396,8 @@ class MonitorServer:
         )
         resource_pb2_grpc.add_ResourceMonitorServicer_to_server(ResourceMonitor(recorder), self._server)
         engine_pb2_grpc.add_EngineServicer_to_server(Engine(recorder), self._server)
-        self._server.add_insecure_port(self.address)
+        if not self._server.add_insecure_port(self.address):  # older grpc: 0 instead of raising
+            raise OSError(f"cannot listen on {self.path}")
 
     def __enter__(self) -> MonitorServer:
         self._server.start()

@@ -399,8 +399,12 @@ def test_the_program_is_started_through_the_sandbox_with_its_mode_and_paths(
     assert call["mode"] == "required"
     (writable,) = call["writable"]  # type: ignore[misc]
     assert call["argv"][2:4] == ["-B", str(launcher.BOOTSTRAP)]  # type: ignore[index]
-    assert Path(call["argv"][-1]).parent == writable  # type: ignore[index]  # request file beside the socket
-    assert tmp_path.resolve() in call["read_only"] and launcher.BOOTSTRAP.parent in call["read_only"]  # type: ignore[operator]
+    request = Path(call["argv"][-1])  # type: ignore[index]
+    private = request.parent
+    assert writable == private / "home"  # the program writes only its home
+    assert call["env"]["HOME"] == str(writable)  # type: ignore[index]
+    read_only = call["read_only"]
+    assert request in read_only and private / "monitor" in read_only  # type: ignore[operator]
+    assert tmp_path.resolve() in read_only and launcher.BOOTSTRAP.parent in read_only  # type: ignore[operator]
     assert call["cwd"] == path.resolve()
-    assert call["cwd"] == path.resolve()
-    assert not writable.exists()  # the private directory is gone after the run
+    assert not private.exists()  # the private directory is gone after the run

@@ -15,6 +15,7 @@ import pytest
 
 from compliance.evaluate import evaluate_project
 from compliance.model import StackGraph
+from compliance.sandbox import probe_bubblewrap
 
 ALLOWED_ENV = {
     "PATH",
@@ -211,3 +212,44 @@ def test_file_assets_are_hashed_only_inside_the_repository(tmp_path: Path) -> No
     assert source["link"]["path"] == "web/passwd-link"
     assert source["archive"]["path"] == "web/site" and len(source["archive"]["hash"]) == 64
     assert "not read or hashed" in source["archive"]["note"]
+
+
+SQUATTER = """\
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+request = Path(sys.argv[-1])
+monitor = Path(json.loads(request.read_text())["monitor"].removeprefix("unix:"))
+attempts = {}
+for name, attack in {
+    "replace the socket": lambda: os.unlink(monitor),
+    "rewrite the request": lambda: request.write_text("{}"),
+    "plant a file beside the socket": lambda: (monitor.parent / "monitor.sock.new").write_text("x"),
+    "listen beside the socket": lambda: socket.socket(socket.AF_UNIX).bind(str(monitor) + ".2"),
+}.items():
+    try:
+        attack()
+        attempts[name] = "done"
+    except OSError as exc:
+        attempts[name] = type(exc).__name__
+pulumi.export("attempts", attempts)
+aws.sqs.Queue("orders", sqs_managed_sse_enabled=False)
+"""
+
+
+def test_the_monitor_socket_and_the_request_are_out_of_the_programs_reach(tmp_path: Path) -> None:
+    found = probe_bubblewrap()
+    if found.path is None:
+        pytest.skip(f"bubblewrap cannot run here: {found.reason}")
+    path = project(tmp_path, "squatter", {"__main__.py": SQUATTER})
+    graph = evaluate_project(path, "dev", repo_root=tmp_path, sandbox="required")
+    assert graph.error is None, graph.error
+    assert graph.confinement == "bubblewrap"
+    assert set(graph.outputs["attempts"].values()) <= {"PermissionError", "OSError"}, graph.outputs
+    assert [(r.type, r.name) for r in graph.resources] == [("aws:sqs/queue:Queue", "orders")]
