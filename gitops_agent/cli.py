@@ -6,6 +6,7 @@ import argparse
 import atexit
 import contextlib
 import gc
+import importlib
 import os
 import sys
 import threading
@@ -14,15 +15,19 @@ from collections.abc import Callable, Sequence
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
-def _registrars() -> list[Registrar]:
-    """Each package adds its subcommands; only working ones are listed here."""
-    from compliance.cli import register as register_check
-    from compliance.installer import register as register_install
-    from compliance.preview.cli import register as register_preview
-    from gitops_agent.commands import register as register_agent
-    from gitops_agent.scaffold import register as register_init
+REGISTRARS = (
+    "compliance.cli",
+    "compliance.installer",
+    "compliance.preview.cli",
+    "gitops_agent.commands",
+    "gitops_agent.scaffold",
+)
+"""Modules whose `register(subparsers)` adds subcommands, in help order; imported only when needed."""
 
-    return [register_check, register_install, register_preview, register_agent, register_init]
+
+def _registrar(module: str) -> Registrar:
+    register: Registrar = importlib.import_module(module).register
+    return register
 
 
 def version() -> str:
@@ -36,22 +41,46 @@ def version() -> str:
         return "0+unknown"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full `gitops` argument parser."""
+class _Version(argparse.Action):
+    """`--version`: looks the version up only when asked (reading package metadata takes a while)."""
+
+    def __init__(
+        self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object
+    ) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version and exit"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"gitops {version()}")
+        parser.exit()
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `gitops` argument parser: every subcommand, or with `command` only the packages up to the
+    one that defines it (a run starts sooner; unknown commands get the full parser and its error)."""
     parser = argparse.ArgumentParser(
         prog="gitops", description="GitOps for Pulumi on AWS: compliance gate and reconciler."
     )
-    parser.add_argument("--version", action="version", version=f"gitops {version()}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for register in _registrars():
-        register(sub)
+    for module in REGISTRARS:
+        _registrar(module)(sub)
+        if command is not None and command in sub.choices:
+            break
     return parser
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The subcommand named on the command line (the first argument not an option), if any."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status (0 ok, 1 findings/failures, 2 usage or config error)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command(arguments))
+    args = parser.parse_args(arguments)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,3 +53,45 @@ def test_with_another_thread_alive_the_exit_is_the_normal_one() -> None:
     )
     assert done.returncode == 2
     assert done.stdout.rstrip().endswith("the thread finished")
+
+
+def commands(parser: argparse.ArgumentParser) -> set[str]:
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return set(sub.choices)
+
+
+ALL = {
+    "check",
+    "install",
+    "preview",
+    "agent",
+    "sync",
+    "status",
+    "history",
+    "stack",
+    "drift",
+    "rollback",
+    "init",
+}
+
+
+def test_a_run_registers_only_what_its_command_needs_help_and_errors_see_all() -> None:
+    from gitops_agent.cli import build_parser
+
+    assert commands(build_parser()) == ALL
+    assert commands(build_parser("check")) == {"check"}
+    assert commands(build_parser("status")) >= {"status", "agent"} and "init" not in commands(
+        build_parser("status")
+    )
+    assert commands(build_parser("nosuch")) == ALL  # the error lists every command
+    args = build_parser("check").parse_args(["check", "stacks", "--format", "json"])
+    assert args.command == "check" and args.format == "json"
+
+
+def test_version_is_printed_on_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    from gitops_agent.cli import main, version
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"gitops {version()}\n"
