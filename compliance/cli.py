@@ -135,10 +135,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import git
     from rich.progress import Progress
 
-    from compliance import gate, report
+    from compliance import gate
     from compliance.evaluate import parse_overrides
     from policies.errors import PolicyConfigError
 
@@ -195,10 +194,16 @@ def _run(args: argparse.Namespace) -> int:
     except (ConfigError, PolicyConfigError) as exc:
         _error(str(exc))
         return 2
-    except (git.GitCommandError, git.BadName, ValueError) as exc:
+    except Exception as exc:  # a bad revision or range: one line, status 2; anything else propagates
+        import git  # GitPython only when something failed: the programs start sooner without it
+
+        if not isinstance(exc, git.GitCommandError | git.BadName | ValueError):
+            raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         _error(first)
         return 2
+
+    from compliance import report
 
     if args.format == "table" and args.out is None:
         report.render_table(result, Console(file=sys.stdout))
