@@ -259,3 +259,72 @@ def test_as_root_an_interpreter_others_cannot_read_keeps_the_gates_uid(no_bubble
     assert confined.confinement == "process"
     assert confined.user is None
     assert any("not readable by other users" in note for note in confined.notes)
+
+
+WHEELHOUSE = Path(__file__).resolve().parents[2] / ".venv" / "wheelhouse"
+
+DEDICATED_PROGRAM = """\
+import os
+from pathlib import Path
+
+import pulumi
+
+
+def attempt(action):
+    try:
+        action()
+        return "done"
+    except OSError as exc:
+        return type(exc).__name__
+
+
+pulumi.export("uid", os.getuid())
+pulumi.export("write_project", attempt(lambda: Path("planted.py").write_text("x")))
+pulumi.export("write_home", attempt(lambda: Path(os.environ["HOME"], "cache").write_text("x")))
+pulumi.CustomResource("aws:sqs/queue:Queue", "jobs", {"name": "jobs"})
+"""
+
+
+@needs_root
+@needs_python
+@pytest.mark.slow
+def test_as_root_a_whole_evaluation_runs_as_the_dedicated_uid(no_bubblewrap, monkeypatch):
+    """The program (its own world-readable virtualenv, no bubblewrap) runs as a dedicated uid and
+    still reaches the gate's monitor: the socket is handed to that uid once the gate listens."""
+    import functools
+    import shutil
+    import tempfile
+
+    from compliance.evaluate import evaluate_project
+    from compliance.evaluation import launcher
+
+    if not list(WHEELHOUSE.glob("pulumi-3.140.0-*.whl")):
+        pytest.skip(f"no pulumi 3.140.0 wheel in {WHEELHOUSE} (make install fetches it)")
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+    assert uv is not None and python is not None
+    base = Path(tempfile.mkdtemp(prefix="gitops-sandbox-eval-", dir="/tmp"))
+    try:
+        base.chmod(0o755)
+        venv = base / "venv"
+        subprocess.run([uv, "venv", "-q", "--python", python, str(venv)], check=True, timeout=120)
+        install = [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "--no-index"]
+        install += ["--find-links", str(WHEELHOUSE), "pulumi==3.140.0"]
+        subprocess.run(install, check=True, timeout=300)
+        app = base / "repo" / "app"
+        app.mkdir(parents=True)
+        (app / "Pulumi.yaml").write_text("name: app\nruntime: python\n")
+        (app / "__main__.py").write_text(DEDICATED_PROGRAM)
+        for path in (base / "repo", app):
+            path.chmod(0o755)
+        monkeypatch.setattr(launcher, "project_interpreter", lambda *_: venv / "bin" / "python")
+        monkeypatch.setattr(launcher, "confine", functools.partial(confine, probe=lambda: no_bubblewrap))
+        graph = evaluate_project(app, "dev", repo_root=base / "repo", timeout=120)
+        assert graph.error is None, graph.error
+        assert graph.confinement == "process"
+        assert graph.outputs["uid"] >= 0x6000_0000
+        assert graph.outputs["write_project"] == "PermissionError"
+        assert graph.outputs["write_home"] == "done"
+        assert [(r.type, r.name) for r in graph.resources] == [("aws:sqs/queue:Queue", "jobs")]
+        assert not (app / "planted.py").exists()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
