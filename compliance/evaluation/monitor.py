@@ -199,30 +199,35 @@ def _abort(context: Any, code: grpc.StatusCode, message: str) -> NoReturn:
     raise RuntimeError(message)  # abort raises; this only tells type checkers
 
 
+def _header(context: grpc.ServicerContext, name: str) -> str | None:
+    """The value of the call's metadata entry `name` (the first one), if the program sent it."""
+    for key, value in context.invocation_metadata() or ():
+        if key == name and isinstance(value, str):
+            return value
+    return None
+
+
 def _declared(context: grpc.ServicerContext, recorder: Recorder, token: str) -> frozenset[str] | None:
     known = recorder.declared.get(token)
     if known is not None:
         return known
-    for key, value in context.invocation_metadata() or ():
-        if key == DECLARED_HEADER:
-            try:
-                names = json.loads(value)
-            except ValueError:
-                return None
-            if isinstance(names, list):
-                known = recorder.declared[token] = frozenset(str(n) for n in names)
-                return known
-    return None
+    value = _header(context, DECLARED_HEADER)
+    try:
+        names = json.loads(value) if value is not None else None
+    except ValueError:
+        return None
+    if not isinstance(names, list):
+        return None
+    known = recorder.declared[token] = frozenset(str(n) for n in names)
+    return known
 
 
 def _lookup_position(context: grpc.ServicerContext, recorder: Recorder) -> tuple[str | None, int | None]:
     """(repository-relative file, line) the bootstrap sent with an Invoke; (None, None) without one."""
-    for key, value in context.invocation_metadata() or ():
-        if key == LOOKUP_HEADER and isinstance(value, str):
-            line, _, quoted = value.partition(":")
-            file = unquote(quoted)
-            if line.isdigit() and file and "\0" not in file:
-                return recorder.relative(file), int(line)
+    line, _, quoted = (_header(context, LOOKUP_HEADER) or "").partition(":")
+    file = unquote(quoted)
+    if line.isdigit() and file and "\0" not in file:
+        return recorder.relative(file), int(line)
     return None, None
 
 
@@ -364,7 +369,7 @@ class Engine(engine_pb2_grpc.EngineServicer):
         if request.severity == engine_pb2.ERROR:
             rec = self.recorder
             message = rec.mask(request.message)
-            own = any(key == ERROR_HEADER for key, _ in context.invocation_metadata() or ())
+            own = _header(context, ERROR_HEADER) is not None
             with rec.lock:
                 if own:
                     rec.program_error = rec.program_error or message
