@@ -112,14 +112,10 @@ def write_report(out: Path, text: str) -> None:
 
 
 def _repo_root(start: Path) -> Path:
-    """The Git working tree containing `start` (the nearest directory with a `.git` directory or
-    file, as Git finds it), or `start` itself outside a repository. No GitPython: it is not needed
-    before the programs start."""
-    here = start.resolve()
-    for directory in (here, *here.parents):
-        if (directory / ".git").exists():
-            return directory
-    return start
+    """The Git working tree containing `start`, or `start` itself outside a repository."""
+    from compliance.discovery import git_toplevel
+
+    return git_toplevel(start) or start
 
 
 def run(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from compliance.discovery import Project, load_config, load_project_file, topological_order
+from compliance.discovery import Project, git_toplevel, load_config, load_project_file, topological_order
 from compliance.environments import missing_environment, project_interpreter
 from compliance.errors import ConfigError, SandboxUnavailable
 from compliance.evaluation.config import apply_overrides, config_position, config_values, relative
@@ -55,17 +55,6 @@ __all__ = [
 ]
 
 BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
-
-
-def git_toplevel(path: Path) -> Path | None:
-    """The working tree root of the git repository containing `path`, if any."""
-    try:
-        import git
-
-        top = git.Repo(path, search_parent_directories=True).working_tree_dir
-    except Exception:  # not a repository, or git missing: positions fall back to the project dir
-        return None
-    return Path(top).resolve() if top else None
 
 
 def _program(project_dir: Path, settings: Mapping[str, Any], pulumi_yaml: Path) -> tuple[Path, Path]:
