@@ -98,3 +98,37 @@ def assert_no_survivor(heartbeat: Path) -> None:
     time.sleep(1.0)
     after = heartbeat.stat().st_size if heartbeat.exists() else 0
     assert after == before, "a process of the run is still writing after it ended"
+
+
+def assert_run_leaves_no_survivor(confined: Confined, scratch: Path) -> None:
+    """Run `confined` (a program that starts a heartbeat writer) to its end; nothing of it survives."""
+    process = processes.spawn(confined, cwd=scratch, stdout=None, stderr=None)
+    try:
+        process.wait(timeout=30)
+        wait_for(scratch / "heartbeat")
+    finally:
+        processes.kill_tree(process)
+    assert_no_survivor(scratch / "heartbeat")
+
+
+def assert_reaches_socket(confined: Confined, path: Path, scratch: Path) -> None:
+    """`confined` (unix_client.py) connects to a unix socket the test listens on at `path`, created
+    after confine() and handed over with grant(), and says hello."""
+    import socket
+
+    from compliance.sandbox import grant
+
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(path))
+        grant(confined, path)
+        server.listen()
+        server.settimeout(30)
+        process = processes.spawn(confined, cwd=scratch, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            conn, _ = server.accept()
+            with conn:
+                assert conn.recv(100) == b"hello from the sandbox\n"
+            process.wait(timeout=30)
+        finally:
+            processes.kill_tree(process)
+    assert process.returncode == 0

@@ -13,10 +13,16 @@ import uuid
 from pathlib import Path
 
 import pytest
-from confined_run import PROGRAMS, assert_no_survivor, confined_command, run_confined, wait_for
+from confined_run import (
+    PROGRAMS,
+    assert_no_survivor,
+    assert_reaches_socket,
+    confined_command,
+    run_confined,
+    wait_for,
+)
 
 from compliance import processes
-from compliance.sandbox import grant
 
 SENTINELS = {
     "AWS_SECRET_ACCESS_KEY": "sentinel-aws-secret-4c1d",
@@ -85,21 +91,8 @@ def test_no_network_not_even_the_hosts_loopback(bubblewrap, scratch):
 
 def test_unix_socket_in_the_writable_directory_is_reachable(bubblewrap, scratch):
     path = scratch / "monitor.sock"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
-        server.bind(str(path))
-        server.listen()
-        server.settimeout(30)
-        confined = confined_command("unix_client.py", [str(path)], mode="required", writable=scratch)
-        grant(confined, path)
-        process = processes.spawn(confined, cwd=scratch, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            conn, _ = server.accept()
-            with conn:
-                assert conn.recv(100) == b"hello from the sandbox\n"
-            process.wait(timeout=30)
-        finally:
-            processes.kill_tree(process)
-    assert process.returncode == 0
+    confined = confined_command("unix_client.py", [str(path)], mode="required", writable=scratch)
+    assert_reaches_socket(confined, path, scratch)
 
 
 def test_secrets_of_the_environment_never_reach_the_program(bubblewrap, scratch):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,13 +11,20 @@ import uuid
 from pathlib import Path
 
 import pytest
-from confined_run import PROGRAMS, assert_no_survivor, confined_command, run_confined, wait_for
+from confined_run import (
+    PROGRAMS,
+    assert_no_survivor,
+    assert_reaches_socket,
+    assert_run_leaves_no_survivor,
+    confined_command,
+    run_confined,
+    wait_for,
+)
 from conftest import system_python
 from test_bubblewrap import SENTINELS
 
-from compliance import processes
 from compliance.errors import ConfigError, SandboxUnavailable
-from compliance.sandbox import RUN_MARKER, confine, grant, probe_bubblewrap
+from compliance.sandbox import RUN_MARKER, confine, probe_bubblewrap
 
 ROOT = os.geteuid() == 0
 
@@ -69,13 +75,7 @@ def test_fallback_kills_the_process_group(no_bubblewrap, scratch):
     confined = confined_command(
         "group_child.py", [str(scratch)], mode="auto", writable=scratch, probe=no_bubblewrap
     )
-    process = processes.spawn(confined, cwd=scratch, stdout=None, stderr=None)
-    try:
-        process.wait(timeout=30)
-        wait_for(scratch / "heartbeat")
-    finally:
-        processes.kill_tree(process)
-    assert_no_survivor(scratch / "heartbeat")
+    assert_run_leaves_no_survivor(confined, scratch)
 
 
 def test_fallback_kills_a_daemon_that_left_the_group_by_its_run_marker(no_bubblewrap, scratch):
@@ -86,13 +86,7 @@ def test_fallback_kills_a_daemon_that_left_the_group_by_its_run_marker(no_bubble
     )
     assert confined.run_id is not None
     assert confined.env[RUN_MARKER] == confined.run_id
-    process = processes.spawn(confined, cwd=scratch, stdout=None, stderr=None)
-    try:
-        process.wait(timeout=30)
-        wait_for(scratch / "heartbeat")
-    finally:
-        processes.kill_tree(process)
-    assert_no_survivor(scratch / "heartbeat")
+    assert_run_leaves_no_survivor(confined, scratch)
 
 
 @pytest.mark.parametrize("death_signal", ["setpriv", "preexec"])
@@ -185,13 +179,7 @@ def test_as_root_the_fallback_kills_a_daemon_that_left_the_group(no_bubblewrap, 
         "daemon.py", [str(scratch), "exit"], mode="auto", writable=scratch, python=python, probe=no_bubblewrap
     )
     assert confined.user is not None
-    process = processes.spawn(confined, cwd=scratch, stdout=None, stderr=None)
-    try:
-        process.wait(timeout=30)
-        wait_for(scratch / "heartbeat")
-    finally:
-        processes.kill_tree(process)
-    assert_no_survivor(scratch / "heartbeat")
+    assert_run_leaves_no_survivor(confined, scratch)
 
 
 @needs_root
@@ -202,20 +190,7 @@ def test_as_root_the_monitor_socket_is_reachable_by_the_dedicated_uid(no_bubblew
     confined = confined_command(
         "unix_client.py", [str(path)], mode="auto", writable=scratch, python=python, probe=no_bubblewrap
     )
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
-        server.bind(str(path))  # created after confine(): grant() hands it over
-        grant(confined, path)
-        server.listen()
-        server.settimeout(30)
-        process = processes.spawn(confined, cwd=scratch, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            conn, _ = server.accept()
-            with conn:
-                assert conn.recv(100) == b"hello from the sandbox\n"
-            process.wait(timeout=30)
-        finally:
-            processes.kill_tree(process)
-    assert process.returncode == 0
+    assert_reaches_socket(confined, path, scratch)  # the socket is created after confine()
 
 
 @needs_root
