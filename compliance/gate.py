@@ -23,6 +23,7 @@ from compliance.bridge import BridgedPlan, to_terraform_plan
 from compliance.discovery import Project, affected_since, find_projects
 from compliance.errors import ConfigError
 from compliance.evaluate import evaluate_many, evaluate_project, outputs_by_reference
+from compliance.gc_pause import gc_paused
 from compliance.model import Finding, Report, StackGraph, StackReport
 from compliance.redact import Redactor, cap
 from compliance.sandbox import SandboxMode
@@ -97,6 +98,7 @@ def load_policies(policies_dir: Path) -> Policies:
     return policies
 
 
+@gc_paused()  # bridging, Checkov and the findings allocate much and free little: see compliance.gc_pause
 def check_graphs(
     graphs: Sequence[StackGraph],
     env: str,

@@ -14,15 +14,14 @@ attribute name and shape:
 Only what the metadata cannot reveal is hand-written: field renames (`FIELD_RENAMES`,
 `BLOCK_NAME_OVERRIDES`), Terraform type prefixes per module (`MODULE_PREFIXES`) and irregular type
 names (`TYPE_OVERRIDES`). `python -m compliance.mapping` writes every token's Terraform type and
-args fields to `compliance/tf_schema/aws.json.gz`, so the bridge needs neither pulumi_aws nor
-Checkov at run time.
+args fields to `compliance/tf_schema/aws.zip` (see compliance/schema_file.py), so the bridge needs
+neither pulumi_aws nor Checkov at run time.
 """
 
 from __future__ import annotations
 
 import collections.abc
 import functools
-import gzip
 import importlib
 import importlib.util
 import json
@@ -33,6 +32,9 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+from compliance import schema_file
+from compliance.schema_file import StoredSchema
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The Pulumi engine's sentinel for a value not known until apply."""
@@ -271,9 +273,8 @@ def introspect(cls: type) -> dict[str, list[Any]]:
 def raw_fields(key: str) -> dict[str, list[Any]]:
     """The properties of an args class, from the generated schema file or by introspection."""
     schema = generated_schema()
-    if schema is not None and key in schema["classes"]:
-        return dict(schema["classes"][key])
-    return introspect(_class_of(key))
+    stored = schema.class_fields(key) if schema is not None else None
+    return dict(stored) if stored is not None else introspect(_class_of(key))
 
 
 @functools.cache
@@ -305,15 +306,15 @@ def provider_tf_names(key: str) -> dict[str, str]:
     compliance/provider_names.py); empty otherwise, and `fields` falls back to `singular`.
     """
     schema = generated_schema()
-    names = schema.get("tf_names", {}).get(key) if schema is not None else None
+    names = schema.tf_names(key) if schema is not None else None
     return dict(names) if names else {}
 
 
 def args_key(token: str) -> str | None:
     """Class key of the args class of a pulumi-aws resource token (None: not a pulumi-aws resource)."""
     schema = generated_schema()
-    if schema is not None and token in schema["types"]:
-        return typing.cast("str | None", schema["types"][token][1])
+    if schema is not None and token in schema.types:
+        return typing.cast("str | None", schema.types[token][1])
     cls = args_class(token)
     return class_key(cls) if cls is not None else None
 
@@ -341,8 +342,8 @@ def tf_type(token: str) -> str | None:
     if token in TYPE_OVERRIDES:
         return TYPE_OVERRIDES[token]
     schema = generated_schema()
-    if schema is not None and token in schema["types"]:
-        return typing.cast("str", schema["types"][token][0])
+    if schema is not None and token in schema.types:
+        return typing.cast("str", schema.types[token][0])
     return derive_tf_type(token)
 
 
@@ -420,7 +421,7 @@ def to_tf_object(inputs: dict[str, Any], key: str | None, tf_type: str = "") -> 
     return out
 
 
-SCHEMA_FILE = Path(__file__).parent / "tf_schema" / "aws.json.gz"
+SCHEMA_FILE = Path(__file__).parent / "tf_schema" / "aws.zip"
 
 
 def installed_version() -> str:
@@ -439,12 +440,10 @@ def preload() -> None:
 
 
 @functools.cache
-def generated_schema() -> dict[str, Any] | None:
+def generated_schema() -> StoredSchema | None:
     """The schema generated from pulumi_aws (see `generate_schema`), if it matches the installed one."""
-    if not SCHEMA_FILE.is_file():
-        return None
-    data: dict[str, Any] = json.loads(gzip.decompress(SCHEMA_FILE.read_bytes()))
-    return data if data.get("version") == installed_version() else None
+    schema = schema_file.load(SCHEMA_FILE)
+    return schema if schema is not None and schema.version == installed_version() else None
 
 
 @functools.cache
@@ -516,10 +515,7 @@ def write_schema(path: Path = SCHEMA_FILE, provider_names: Path | None = None) -
     from compliance.provider_names import names_from_cdktf
 
     provider = names_from_cdktf(provider_names) if provider_names is not None else None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = json.dumps(generate_schema(provider), sort_keys=True, separators=(",", ":")).encode()
-    path.write_bytes(gzip.compress(data, mtime=0))
-    return path
+    return schema_file.store(generate_schema(provider), path)
 
 
 if __name__ == "__main__":

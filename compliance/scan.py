@@ -8,7 +8,6 @@ Nothing here touches the network: no Bridgecrew platform, no version check, no m
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import os
 import re
@@ -21,6 +20,7 @@ from typing import Any
 from compliance.attribute_lines import AttributeLines
 from compliance.bridge import DEFAULT_PROVIDER_URN, BridgedPlan
 from compliance.errors import ConfigError
+from compliance.gc_pause import gc_paused
 from compliance.model import Finding, Resource, Result, StackGraph
 
 OFFLINE_ENV = {
@@ -105,23 +105,6 @@ def load_external_checks(directories: Sequence[Path]) -> None:
             get_graph_checks_registry("terraform").load_external_checks(str(directory))
     if failures.messages:
         raise ConfigError(f"invalid custom check: {failures.messages[0]}")
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while Checkov runs.
-
-    Checkov allocates many small, long-lived objects (graph vertices, deep copies of resource
-    configs); the collector repeatedly walking them cost ~40% of the run (700 resources: 2.5 s CPU
-    with, 1.5 s without). Nothing is leaked: collection resumes afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @contextlib.contextmanager

@@ -44,9 +44,9 @@ def _variants(name: str) -> set[str]:
 @functools.cache
 def _tokens_by_tf_type() -> dict[str, list[str]]:
     schema = mapping.generated_schema()
-    assert schema is not None, "compliance/tf_schema/aws.json.gz does not match the installed pulumi_aws"
+    assert schema is not None, "compliance/tf_schema/aws.zip does not match the installed pulumi_aws"
     out: dict[str, list[str]] = {}
-    for _token, (tf_type, key) in schema["types"].items():
+    for _token, (tf_type, key) in schema.types.items():
         if key is not None:
             out.setdefault(tf_type, []).append(key)
     return out

@@ -244,16 +244,16 @@ def test_explicit_providers_go_to_provider_config_and_secrets_stay_masked() -> N
 
 
 def test_generated_schema_matches_the_installed_pulumi_aws() -> None:
-    """compliance/tf_schema/aws.json.gz is current; regenerate with `python -m compliance.mapping`."""
+    """compliance/tf_schema/aws.zip is current; regenerate with `python -m compliance.mapping`."""
     schema = mapping.generated_schema()
     assert schema is not None, f"stale or missing {mapping.SCHEMA_FILE}: python -m compliance.mapping"
-    assert set(schema["types"]) == set(mapping.resource_tokens())
+    assert set(schema.types) == set(mapping.resource_tokens())
     sample = ("aws:s3/bucket:Bucket", "aws:cloudfront/distribution:Distribution", "aws:rds/instance:Instance")
     for token in sample:
         key = mapping.args_key(token)
         assert key is not None
-        assert schema["classes"][key] == mapping.introspect(mapping._class_of(key))
-        assert schema["types"][token][0] == mapping.derive_tf_type(token) or token in mapping.TYPE_OVERRIDES
+        assert schema.class_fields(key) == mapping.introspect(mapping._class_of(key))
+        assert schema.types[token][0] == mapping.derive_tf_type(token) or token in mapping.TYPE_OVERRIDES
 
 
 def test_resources_passed_as_inputs_and_explicit_providers_are_connected() -> None:

@@ -245,7 +245,7 @@ assert attempts == [], attempts
 def test_gc_is_paused_only_during_the_checkov_run() -> None:
     import gc
 
-    from compliance.scan import gc_paused
+    from compliance.gc_pause import gc_paused
 
     assert gc.isenabled()
     with gc_paused():
