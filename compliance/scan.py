@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -144,8 +144,14 @@ def run_checkov(
     *,
     external_checks_dirs: Sequence[Path] = (),
     check_ids: Sequence[str] | None = None,
+    on_records: Callable[[list[Any]], None] | None = None,
 ) -> list[Any]:
-    """Run Checkov's terraform_plan runner over plan files in-process; return its records."""
+    """Run Checkov's terraform_plan runner over plan files in-process; return all its records.
+
+    `on_records`: called with disjoint batches that together are all the records: the resource
+    checks' as soon as they exist (the graph checks are still running in a forked child), then
+    the rest.
+    """
     preload()
     from checkov.runner_filter import RunnerFilter
 
@@ -161,11 +167,23 @@ def run_checkov(
     with _LOCK, scoped_registries():
         load_external_checks(external_checks_dirs)
         paths = [str(f) for f in files]
-        report = ForkedPlanRunner().run(root_folder=None, files=paths, runner_filter=runner_filter)
+        early: list[Any] = []
+
+        def deliver(batch: list[Any]) -> None:
+            early.extend(batch)
+            if on_records is not None:
+                on_records(batch)
+
+        runner = ForkedPlanRunner(on_resource_records=deliver)
+        report = runner.run(root_folder=None, files=paths, runner_filter=runner_filter)
     reports = report if isinstance(report, list) else [report]
     records: list[Any] = []
     for r in reports:
         records += r.passed_checks + r.failed_checks + r.skipped_checks
+    delivered = {id(r) for r in early}
+    rest = [r for r in records if id(r) not in delivered]
+    if on_records is not None and rest:
+        on_records(rest)
     return records
 
 
@@ -223,30 +241,47 @@ def scan(
             path = path / "tfplan.json"
             path.write_text(json.dumps(bridged.plan))
             by_file[str(path)] = (graph, bridged)
-        records = run_checkov(
-            [Path(f) for f in by_file], external_checks_dirs=external_checks_dirs, check_ids=check_ids
-        )
         resources = {r.urn: r for g, _ in plans for r in g.resources}
-        for record in records:
-            owner = by_file.get(str(record.file_abs_path))
-            if owner is None:
-                continue
-            graph, bridged = owner
-            urn = bridged.addresses.get(record.resource)
-            if urn is None:
-                continue
-            if urn == DEFAULT_PROVIDER_URN:  # configured by stack config, reported on that line
-                finding = to_finding(record, None, record.resource).model_copy(
-                    update={
-                        "resource": "default-provider",
-                        "type": "pulumi:providers:aws",
-                        "file": graph.default_provider_source.file if graph.default_provider_source else None,
-                        "line": graph.default_provider_source.line if graph.default_provider_source else None,
-                    }
-                )
-            else:
-                finding = to_finding(record, resources.get(urn), record.resource, lines)
-            results[(graph.project, graph.env)].append(finding)
+
+        def convert(records: list[Any]) -> None:
+            for record in records:
+                owner = by_file.get(str(record.file_abs_path))
+                if owner is not None:
+                    _add_finding(record, owner, resources, lines, results)
+
+        run_checkov(
+            [Path(f) for f in by_file],
+            external_checks_dirs=external_checks_dirs,
+            check_ids=check_ids,
+            on_records=convert,
+        )
     for findings in results.values():
         findings.sort(key=lambda f: (f.resource, f.check_id))
     return results
+
+
+def _add_finding(
+    record: Any,
+    owner: tuple[StackGraph, BridgedPlan],
+    resources: dict[str, Resource],
+    lines: AttributeLines | None,
+    results: dict[tuple[str, str], list[Finding]],
+) -> None:
+    """The Finding of one Checkov record, appended to its stack's list (none for unknown addresses)."""
+    graph, bridged = owner
+    urn = bridged.addresses.get(record.resource)
+    if urn is None:
+        return
+    if urn == DEFAULT_PROVIDER_URN:  # configured by stack config, reported on that line
+        source = graph.default_provider_source
+        finding = to_finding(record, None, record.resource).model_copy(
+            update={
+                "resource": "default-provider",
+                "type": "pulumi:providers:aws",
+                "file": source.file if source else None,
+                "line": source.line if source else None,
+            }
+        )
+    else:
+        finding = to_finding(record, resources.get(urn), record.resource, lines)
+    results[(graph.project, graph.env)].append(finding)

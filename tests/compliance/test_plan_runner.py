@@ -79,6 +79,41 @@ def test_without_fork_it_runs_sequentially_with_the_same_records(
     assert outcomes(ForkedPlanRunner(), plan_files) == checkov_runner_outcomes
 
 
+def test_resource_records_are_handed_over_while_the_graph_checks_run(plan_files: list[str]) -> None:
+    """The resource checks' records reach the caller before the forked graph checks are collected."""
+    from checkov.common.checks_infra.registry import get_graph_checks_registry
+    from checkov.runner_filter import RunnerFilter
+
+    preload()
+    graph_check_ids = {c.id for c in get_graph_checks_registry("terraform").checks}
+    handed: list[tuple[list[Any], bool]] = []
+    runner = ForkedPlanRunner(
+        on_resource_records=lambda batch: handed.append((list(batch), runner._graph_checks is not None))
+    )
+    with _LOCK:
+        report = runner.run(
+            root_folder=None, files=plan_files, runner_filter=RunnerFilter(framework=["terraform_plan"])
+        )
+    everything = report.passed_checks + report.failed_checks + report.skipped_checks
+    assert len(handed) == 1
+    early, child_still_running = handed[0]
+    assert child_still_running
+    assert early and not {r.check_id for r in early} & graph_check_ids
+    assert {id(r) for r in early} < {id(r) for r in everything}
+    assert {r.check_id for r in everything} & graph_check_ids  # the graph checks' records came later
+
+
+def test_run_checkov_delivers_every_record_once(plan_files: list[str]) -> None:
+    from compliance.scan import run_checkov
+
+    batches: list[list[Any]] = []
+    records = run_checkov([Path(f) for f in plan_files], on_records=lambda batch: batches.append(list(batch)))
+    assert len(batches) == 2
+    delivered = [id(r) for batch in batches for r in batch]
+    assert len(delivered) == len(set(delivered)) == len(records)
+    assert set(delivered) == {id(r) for r in records}
+
+
 def test_plans_read_without_line_marks_give_the_same_records(
     plan_files: list[str], checkov_runner_outcomes: list[Outcome], monkeypatch: pytest.MonkeyPatch
 ) -> None:
