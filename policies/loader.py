@@ -46,7 +46,9 @@ def _graph_registry() -> Any:
 
 def _is_builtin_graph_check(check: Any, registry: Any) -> bool:
     path = getattr(check, "check_path", "") or ""
-    return not path or _realpath(path).startswith(_realpath(registry.checks_dir) + os.sep)
+    if not path or path.startswith(registry.checks_dir + os.sep):  # as Checkov found it: no realpath
+        return True
+    return _realpath(path).startswith(_realpath(registry.checks_dir) + os.sep)
 
 
 @functools.cache
@@ -108,14 +110,15 @@ def unload_external_checks() -> None:
                 table[entity] = [c for c in table[entity] if _is_builtin(c)]
                 if not table[entity]:
                     del table[entity]
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        # our modules' __file__ is the resolved path load_checks imported them from: no resolve()
-        # here, which would cost a realpath per module in sys.modules (thousands, with Checkov)
-        if file and Path(file).parent in _loaded_dirs:
-            del sys.modules[name]
-    sys.path[:] = [p for p in sys.path if Path(p).resolve() not in _loaded_dirs]
-    _loaded_dirs.clear()
+    if _loaded_dirs:  # none loaded yet (a fresh process): nothing of ours in sys.modules or sys.path
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            # our modules' __file__ is the resolved path load_checks imported them from: no resolve()
+            # here, which would cost a realpath per module in sys.modules (thousands, with Checkov)
+            if file and Path(file).parent in _loaded_dirs:
+                del sys.modules[name]
+        sys.path[:] = [p for p in sys.path if Path(p).resolve() not in _loaded_dirs]
+        _loaded_dirs.clear()
     cached_policy_config.cache_clear()
 
 
@@ -131,6 +134,11 @@ def _import(path: Path) -> ModuleType:
         del sys.modules[path.stem]
         raise PolicyConfigError(f"{path}: failed to load ({exc.__class__.__name__}: {exc})") from None
     return module
+
+
+def _registered_checks() -> list[Any]:
+    """Every check object in the Terraform resource and provider registries."""
+    return [check for registry in REGISTRIES for _entity, check in registry.all_checks()]
 
 
 def registered_external_checks() -> dict[str, str]:
@@ -162,13 +170,16 @@ def load_checks(checks_dir: Path) -> list[str]:
     sys.path.insert(0, str(checks_dir))
     for path in checks_dir.glob("*.py"):
         sys.modules.pop(path.stem, None)  # a same-named module from another tree must not be reused
+    seen = {id(check) for check in _registered_checks()}
     for path in sorted(checks_dir.glob("*.py")):
         if path.name.startswith("__"):
             continue
-        before = set(registered_external_checks())
         _import(path)
-        for check_id in set(registered_external_checks()) - before:
-            RunnerFilter.notify_external_check(check_id)
+        for check in _registered_checks():  # the checks this file registered
+            if id(check) not in seen:
+                seen.add(id(check))
+                if not _is_builtin(check):
+                    RunnerFilter.notify_external_check(check.id)
     _load_graph_checks(checks_dir)
     loaded = registered_external_checks()
     foreign = {i: f for i, f in loaded.items() if not Path(f).resolve().is_relative_to(checks_dir)}
