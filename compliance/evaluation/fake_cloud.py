@@ -6,6 +6,7 @@ same ids, ARNs and lookup results, so graphs and digests are stable across runs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import typing
@@ -30,6 +31,7 @@ def _type_parts(token: str) -> tuple[str, str, str]:
     return package, module, kind
 
 
+@functools.cache  # output names repeat across resources: one conversion per name
 def _kebab(name: str) -> str:
     out = []
     for i, char in enumerate(name):
