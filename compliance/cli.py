@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from compliance import gate
+    from compliance import check_process, gate
     from compliance.evaluate import parse_overrides
     from policies.errors import PolicyConfigError
 
@@ -163,15 +163,19 @@ def _run(args: argparse.Namespace) -> int:
             missing = [str(p) for p in paths if not p.exists()]
             if missing:
                 raise ConfigError(f"{missing[0]}: no such project directory")
+            # The check process is forked first, before the progress display starts its thread.
             # No stdout/stderr redirect: colorama (imported with Checkov meanwhile) would keep the
             # proxy and print its exit-time reset through it, as two stray `[0m` lines.
-            with Progress(
-                console=err,
-                transient=True,
-                disable=args.format != "table",
-                redirect_stdout=False,
-                redirect_stderr=False,
-            ) as progress:
+            with (
+                check_process.checker(gate.warm_up) as checker,
+                Progress(
+                    console=err,
+                    transient=True,
+                    disable=args.format != "table",
+                    redirect_stdout=False,
+                    redirect_stderr=False,
+                ) as progress,
+            ):
                 task = progress.add_task("evaluating stacks", total=None)
                 result = gate.run_check(
                     paths,
@@ -183,11 +187,12 @@ def _run(args: argparse.Namespace) -> int:
                     timeout=args.timeout,
                     sandbox=args.sandbox,
                     config_overrides=parse_overrides(args.config),
+                    checker=checker,
                     on_evaluated=lambda g: progress.update(
                         task, advance=1, description=f"evaluated {g.project} ({len(g.resources)} resources)"
                     ),
                 )
-    except (ConfigError, PolicyConfigError) as exc:
+    except (ConfigError, PolicyConfigError, check_process.CheckProcessDied) as exc:
         _error(str(exc))
         return 2
     except Exception as exc:  # a bad revision or range: one line, status 2; anything else propagates

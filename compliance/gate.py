@@ -10,16 +10,16 @@ import functools
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from compliance import coverage, mapping
+from compliance import check_process, coverage, mapping
 from compliance.attribute_lines import AttributeLines
 from compliance.bridge import BridgedPlan, to_terraform_plan
+from compliance.check_process import Checker
 from compliance.discovery import Project, affected_since, find_projects
 from compliance.errors import ConfigError
 from compliance.evaluate import evaluate_many, evaluate_project, outputs_by_reference
@@ -263,6 +263,24 @@ def check_with_snapshot(
     return report
 
 
+def checks_from_snapshot(
+    graphs: Sequence[StackGraph],
+    env: str,
+    policies_dir: Path,
+    snapshot: PolicySnapshot,
+    policies: Policies,
+    repo_root: Path,
+    today: date | None,
+) -> Report:
+    """run_check's check phase (in its check process): our checks registered from the private copy
+    `policies_dir`, verified against `snapshot`, then check_graphs."""
+    register_checks(policies_dir)
+    _verify(policies_dir, snapshot)
+    return check_graphs(
+        graphs, env, policies_dir=policies_dir, repo_root=repo_root, today=today, policies=policies
+    )
+
+
 def warm_up() -> None:
     """Import Checkov and the bridge's schema (run_check runs this in a thread while the programs
     evaluate: seconds of CPU that would otherwise precede the scan). No policy is read here."""
@@ -339,11 +357,13 @@ def run_check(
     on_evaluated: Progress | None = None,
     sandbox: SandboxMode = "auto",
     config_overrides: Mapping[str, str] | None = None,
+    checker: Checker | None = None,
 ) -> Report:
     """`gitops check` over project paths: the whole pipeline, returning the Report.
 
     Every policy file is read into memory before the first program starts; checks are loaded from a
     fresh private copy of those bytes after the programs ran, so no program can change a verdict.
+    `checker`: where the check phase runs (compliance.check_process; started here when None).
     """
     found = find_projects(paths, env)
     if not found:
@@ -353,8 +373,9 @@ def run_check(
     snapshot = freeze_policies(repo_root, policies_from)
     with frozen_policies(snapshot) as policies_dir:
         policies = read_policies(policies_dir)  # a bad policy file fails before any program runs
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gate-warmup") as warmup:
-        warm = warmup.submit(warm_up)
+    with contextlib.ExitStack() as stack:
+        if checker is None:
+            checker = stack.enter_context(check_process.checker(warm_up))
         evaluated = evaluate_plan(
             plan,
             env,
@@ -365,14 +386,11 @@ def run_check(
             sandbox=sandbox,
             config_overrides=config_overrides,
         )
-        warm.result()
-    graphs = [g for p, g in evaluated if p.path.resolve() in plan.reported]
-    with frozen_policies(snapshot) as policies_dir:
-        register_checks(policies_dir)
-        _verify(policies_dir, snapshot)
-        report = check_graphs(
-            graphs, env, policies_dir=policies_dir, repo_root=repo_root, today=today, policies=policies
-        )
+        graphs = [g for p, g in evaluated if p.path.resolve() in plan.reported]
+        with frozen_policies(snapshot) as policies_dir:
+            report = checker.run(
+                checks_from_snapshot, graphs, env, policies_dir, snapshot, policies, repo_root, today
+            )
     report.summary["policies"] = snapshot.summary()
     if plan.referenced_only:
         report.summary["evaluated_for_references"] = [

@@ -23,7 +23,7 @@ from typing import IO
 
 from compliance.sandbox import RUN_MARKER, Confined
 
-__all__ = ["Stopped", "kill_all", "kill_tree", "live", "spawn", "stop_on_signals"]
+__all__ = ["Stopped", "die_with_parent", "kill_all", "kill_tree", "live", "spawn", "stop_on_signals"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -62,9 +62,14 @@ def _prctl() -> Callable[..., int]:
     return prctl
 
 
+def die_with_parent() -> None:
+    """In a forked child (Linux): SIGKILL it when the thread that forked it dies."""
+    _prctl()(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def _die_with_parent() -> None:
     """preexec_fn (only without setpriv): SIGKILL this child when the thread that forked it dies."""
-    _prctl()(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    die_with_parent()
 
 
 def _command(confined: Confined) -> tuple[list[str], Callable[[], None] | None]:

@@ -1,0 +1,171 @@
+"""Where the check phase runs: a process forked before the programs start, or this one.
+
+While programs evaluate, the gate answers their calls on its monitor and, to have Checkov ready
+when they end, imports Checkov and loads its registries (seconds of CPU). In one process both
+share one interpreter lock, so every answer to a program waits behind the import, and the
+program idles. `start` forks a check process instead: it imports Checkov on its own, then runs
+each job it is sent (`Checker.run`), and the gate's own process does nothing but answer programs.
+
+The forked child inherits the gate's memory at the fork: it is started before any program,
+monitor or thread of the evaluation exists. It exits when the gate closes it, when the gate's
+end of the pipe closes, or with the thread that forked it (PR_SET_PDEATHSIG). Without `os.fork`
+(or with Checkov already imported: a long-running agent after its first cycle) the jobs run in
+this process, after warming in a thread as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from typing import Any, Protocol, TypeVar
+
+__all__ = ["CheckProcessDied", "Checker", "checker", "start"]
+
+T = TypeVar("T")
+
+
+class CheckProcessDied(RuntimeError):
+    """The forked check process ended without answering (killed, or crashed in C code)."""
+
+
+class Checker(Protocol):
+    """Runs check-phase jobs: `fn(*args)` with Checkov warm; the job's exception re-raised."""
+
+    forked: bool
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` in the check process (module-level `fn`; picklable arguments and result)."""
+        ...
+
+    def close(self) -> None:
+        """Let the check process end (waits for it); jobs can no longer run."""
+        ...
+
+    def kill(self) -> None:
+        """End the check process without waiting for a running job."""
+        ...
+
+
+class InProcessChecker:
+    """Jobs run here; `warm` runs in a thread meanwhile and every job waits for it first."""
+
+    forked = False
+
+    def __init__(self, warm: Callable[[], None]) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gate-warmup")
+        self._warm: Future[None] = self._pool.submit(warm)
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        self._warm.result()
+        return fn(*args)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def kill(self) -> None:
+        self._pool.shutdown(wait=False)
+
+
+class ForkedChecker:
+    """Jobs run in a child forked now, which runs `warm` first and then serves jobs one by one."""
+
+    forked = True
+
+    def __init__(self, warm: Callable[[], None]) -> None:
+        self._conn, child_end = multiprocessing.Pipe()
+        self._process = multiprocessing.get_context("fork").Process(
+            target=_serve, args=(child_end, self._conn, warm), name="gitops-checks", daemon=True
+        )
+        self._process.start()
+        child_end.close()
+
+    def run(self, fn: Callable[..., T], *args: Any) -> T:
+        try:
+            self._conn.send((fn, args))
+            ok, value = self._conn.recv()
+        except (EOFError, OSError):
+            self._process.join(timeout=5)
+            raise CheckProcessDied(f"the check process died ({_ended(self._process.exitcode)})") from None
+        if not ok:
+            raise value
+        result: T = value
+        return result
+
+    def close(self) -> None:
+        self._conn.close()  # the child reads EOF and exits
+        self._process.join(timeout=30)
+        if self._process.is_alive():
+            self.kill()
+
+    def kill(self) -> None:
+        """End the check process now (the gate is stopping: a job may still be running)."""
+        self._process.kill()  # before closing the pipe, on which the child would exit by itself
+        self._process.join()
+        self._conn.close()
+
+
+def _ended(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "still running"
+    return f"signal {-exitcode}" if exitcode < 0 else f"exit {exitcode}"
+
+
+def _serve(conn: Connection, gate_end: Connection, warm: Callable[[], None]) -> None:
+    """The check process: warm, then answer (ok, result | exception) for each job until EOF."""
+    gate_end.close()  # the fork copied the gate's end too: with it open here, EOF would never come
+    for signum in (signal.SIGTERM, signal.SIGINT):  # not the gate's handlers, which kill programs
+        signal.signal(signum, signal.SIG_DFL)
+    _die_with_forking_thread()
+    warm()
+    while True:
+        try:
+            fn, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer: tuple[bool, Any] = (True, fn(*args))
+        except BaseException as exc:  # every failure goes back to the gate, which re-raises it
+            answer = (False, exc)
+        try:
+            conn.send(answer)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:  # an unpicklable result
+            failure = answer[1] if not answer[0] else exc
+            conn.send((False, RuntimeError(f"{type(failure).__name__}: {failure}")))
+
+
+def _die_with_forking_thread() -> None:
+    """SIGKILL this process when the gate's thread that forked it ends (Linux; elsewhere: EOF only)."""
+    if sys.platform != "linux":
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        from compliance.processes import die_with_parent
+
+        die_with_parent()
+
+
+def start(warm: Callable[[], None], *, fork: bool | None = None) -> Checker:
+    """A Checker for one run. `fork` None: fork where possible and Checkov is not imported yet."""
+    if fork is None:
+        fork = hasattr(os, "fork") and "checkov.terraform" not in sys.modules
+        fork = fork and threading.current_thread() is threading.main_thread()
+    return ForkedChecker(warm) if fork else InProcessChecker(warm)
+
+
+@contextlib.contextmanager
+def checker(warm: Callable[[], None], *, fork: bool | None = None) -> Iterator[Checker]:
+    """`start`, closed at the end of the block."""
+    started = start(warm, fork=fork)
+    try:
+        yield started
+    except BaseException:
+        started.kill()
+        raise
+    started.close()
