@@ -16,6 +16,7 @@ this process, after warming in a thread as before.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import pickle
@@ -26,6 +27,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any, Protocol, TypeVar
+
+from compliance.gc_pause import gc_paused
 
 __all__ = ["CheckProcessDied", "Checker", "checker", "start"]
 
@@ -125,13 +128,18 @@ def _serve(conn: Connection, gate_end: Connection, warm: Callable[[], None]) -> 
         signal.signal(signum, signal.SIG_DFL)
     _die_with_forking_thread()
     warm()
+    # What warming loaded (Checkov's modules and registries) lives as long as this process: out of
+    # the collector's sight, so the collections that unpickling a job's graphs triggers stay short.
+    gc.freeze()
     while True:
         try:
-            fn, args = conn.recv()
+            with gc_paused():
+                fn, args = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            answer: tuple[bool, Any] = (True, fn(*args))
+            with gc_paused():
+                answer: tuple[bool, Any] = (True, fn(*args))
         except BaseException as exc:  # every failure goes back to the gate, which re-raises it
             answer = (False, exc)
         try:
