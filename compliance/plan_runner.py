@@ -1,13 +1,14 @@
-"""Checkov's terraform_plan runner, with its graph checks and its resource checks on two cores.
+"""Checkov's terraform_plan runner, with its graph work and its resource checks on two cores.
 
 Checkov's `Runner.run` parses the plans, builds one graph, then runs the resource checks and after
-them the graph checks (CKV2_*, YAML checks). The two read the same parsed definitions and graph and
-neither writes what the other reads, so `ForkedPlanRunner` starts the graph checks in a forked
-child just before the resource checks and collects the child's report where `run` asks for it:
-the same records, ~0.3 s sooner at 700 resources. Where `os.fork` is missing it runs sequentially.
+them the graph checks (CKV2_*, YAML checks). Almost every resource check reads only its resource's
+own parsed config, so `ForkedPlanRunner` forks right after parsing: the child builds the graph and
+runs the graph checks and the few resource checks that read the graph, while the parent runs the
+other resource checks. The same records as Checkov's run; where `os.fork` is missing it runs
+sequentially.
 
-`on_resource_records` receives the resource checks' records as soon as they exist, while the
-child still runs the graph checks: the caller turns them into findings meanwhile.
+`on_resource_records` receives the parent's resource-check records as soon as they exist, while
+the child still works: the caller turns them into findings meanwhile.
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ import contextlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from checkov.common.output.report import Report
+from checkov.common.graph.graph_builder.graph_components.attribute_names import CustomAttributes
+from checkov.common.output.report import Report, merge_reports
 from checkov.runner_filter import RunnerFilter
+from checkov.terraform.graph_builder.graph_components.block_types import BlockType
 from checkov.terraform.plan_runner import Runner
+from checkov.terraform.plan_utils import build_definitions_context, create_definitions
 
 T = TypeVar("T")
 
@@ -79,39 +83,133 @@ def _describe(status: int) -> str:
     return f"exit {os.waitstatus_to_exitcode(status)}"
 
 
+GRAPH_READING_CHECKS = frozenset({"CKV_AWS_379", "CKV2_AWS_70", "CKV_GCP_73"})
+"""Resource checks that read Checkov's graph (`self.graph`), not only their resource's own config:
+S3SecureDataTransport, APIGatewayMethodWOAuth, CloudArmorWAFACLCVE202144228. They run once the
+graph exists; a test fails when a Checkov upgrade adds another."""
+
+
 class ForkedPlanRunner(Runner):
-    """Checkov's terraform_plan `Runner`; graph checks run in a forked child beside the resource checks."""
+    """Checkov's terraform_plan `Runner`, on two cores.
+
+    After parsing the plans, a forked child builds Checkov's graph and runs the graph checks and the
+    few resource checks that read the graph (`GRAPH_READING_CHECKS`); meanwhile the parent runs
+    every other resource check, which needs only the parsed definitions, and hands their records
+    to `on_resource_records`. The child's report is merged in at the end: the same records as
+    `Runner.run`. Without `os.fork`, or with options this runner does not split (deep analysis,
+    image references, external checks given to `run`), it is Checkov's own sequential run.
+    """
 
     def __init__(
         self, *args: Any, on_resource_records: Callable[[list[Any]], None] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self._graph_checks: ForkedCall[Report] | None = None
         self._on_resource_records = on_resource_records
 
-    def check_tf_definition(
+    def run(
         self,
-        report: Report,
-        root_folder: str,
-        runner_filter: RunnerFilter,
+        root_folder: str | None = None,
+        external_checks_dir: list[str] | None = None,
+        files: list[str] | None = None,
+        runner_filter: RunnerFilter | None = None,
         collect_skip_comments: bool = True,
-    ) -> None:
-        """Start the graph checks in a child (the graph is built by now), then the resource checks here."""
-        if hasattr(os, "fork") and self.definitions and not self._should_run_deep_analysis:
-            self._graph_checks = ForkedCall(lambda: self.get_graph_checks_report(root_folder, runner_filter))
+    ) -> Report | list[Report]:
+        runner_filter = runner_filter or RunnerFilter()
+        sequential = (
+            not hasattr(os, "fork")
+            or external_checks_dir
+            or runner_filter.deep_analysis
+            or runner_filter.repo_root_for_plan_enrichment
+            or runner_filter.run_image_referencer
+            or self.definitions is not None
+        )
+        if sequential:
+            report = super().run(
+                root_folder, external_checks_dir, files, runner_filter, collect_skip_comments
+            )
+            if self._on_resource_records is not None:  # everything at once: nothing ran earlier
+                for part in report if isinstance(report, list) else [report]:
+                    self._on_resource_records(part.passed_checks + part.failed_checks + part.skipped_checks)
+            return report
+        self._extend_resource_attributes_to_omit(runner_filter)
+        self.deep_analysis = runner_filter.deep_analysis
+        report = Report(self.check_type)
+        parsing_errors: dict[str, str] = {}
+        definitions, definitions_raw = create_definitions(root_folder, files, runner_filter, parsing_errors)
+        self.definitions = definitions
+        self.context = build_definitions_context(definitions, definitions_raw)
+        if not root_folder:  # as Runner.run: 'root_folder' and 'files' are never both empty
+            root_folder = os.path.split(os.path.commonprefix(files or []))[0]  # noqa: RUF071 - as Checkov
+        folder = root_folder
+        graph_part = (
+            ForkedCall(lambda: self._graph_part(folder, definitions, runner_filter)) if definitions else None
+        )
         try:
-            super().check_tf_definition(report, root_folder, runner_filter, collect_skip_comments)
-            if self._on_resource_records is not None:  # only resource checks' records are in the report yet
+            with _resource_checks(lambda check: check.id not in GRAPH_READING_CHECKS):
+                self.check_tf_definition(report, root_folder, runner_filter, collect_skip_comments)
+            if self._on_resource_records is not None:
                 self._on_resource_records(report.passed_checks + report.failed_checks + report.skipped_checks)
         except BaseException:
-            if self._graph_checks is not None:  # reap the child before the error propagates
-                forked, self._graph_checks = self._graph_checks, None
+            if graph_part is not None:  # reap the child before the error propagates
                 with contextlib.suppress(BaseException):
-                    forked.result()
+                    graph_part.result()
             raise
+        report.add_parsing_errors(parsing_errors.keys())
+        if graph_part is not None:
+            graph_report = graph_part.result()
+            for resource in graph_report.resources:
+                report.add_resource(resource)
+            merge_reports(report, graph_report)
+        return report
 
-    def _get_graph_report(self, root_folder: str, runner_filter: RunnerFilter, tf_local_graph: Any) -> Report:
-        forked, self._graph_checks = self._graph_checks, None
-        if forked is None:
-            return super()._get_graph_report(root_folder, runner_filter, tf_local_graph)
-        return forked.result()
+    def _graph_part(
+        self, root_folder: str, definitions: dict[str, dict[str, Any]], runner_filter: RunnerFilter
+    ) -> Report:
+        """In the child: the graph, the graph checks and the graph-reading resource checks."""
+        report = Report(self.check_type)
+        self.tf_plan_local_graph = self.graph_manager.build_graph_from_definitions(
+            definitions, render_variables=False
+        )
+        for vertex in self.tf_plan_local_graph.vertices:
+            if vertex.block_type == BlockType.RESOURCE:
+                report.add_resource(
+                    f"{vertex.path}:{vertex.attributes.get(CustomAttributes.TF_RESOURCE_ADDRESS)}"
+                )
+        self.graph_manager.save_graph(self.tf_plan_local_graph)
+        with _resource_checks(lambda check: check.id in GRAPH_READING_CHECKS):
+            for key, definition in definitions.items():  # resources only: the parent ran the rest
+                path, scanned_file = self._get_file_path(key, root_folder)
+                if "resource" in definition:
+                    self.run_block(
+                        definition["resource"],
+                        self.context,
+                        path,
+                        root_folder,
+                        report,
+                        scanned_file,
+                        "resource",
+                        runner_filter,
+                    )
+        merge_reports(report, self.get_graph_checks_report(root_folder, runner_filter))
+        return report
+
+
+@contextlib.contextmanager
+def _resource_checks(keep: Callable[[Any], bool]) -> Iterator[None]:
+    """Only the resource checks `keep` accepts are registered inside the block (restored after)."""
+    saved = [(table, {k: list(v) for k, v in table.items()}) for table in _resource_tables()]
+    for table, checks in saved:
+        for entity, listed in checks.items():
+            table[entity] = [check for check in listed if keep(check)]
+    try:
+        yield
+    finally:
+        for table, checks in saved:
+            table.clear()
+            table.update(checks)
+
+
+def _resource_tables() -> list[dict[str, list[Any]]]:
+    from checkov.terraform.checks.resource.registry import resource_registry
+
+    return [resource_registry.checks, resource_registry.wildcard_checks]

@@ -13,7 +13,7 @@ import pytest
 
 from compliance.bridge import to_terraform_plan
 from compliance.evaluate import evaluate_project
-from compliance.plan_runner import ForkedCall, ForkedPlanRunner
+from compliance.plan_runner import GRAPH_READING_CHECKS, ForkedCall, ForkedPlanRunner
 from compliance.scan import _LOCK, OFFLINE_ENV, preload
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,8 +79,9 @@ def test_without_fork_it_runs_sequentially_with_the_same_records(
     assert outcomes(ForkedPlanRunner(), plan_files) == checkov_runner_outcomes
 
 
-def test_resource_records_are_handed_over_while_the_graph_checks_run(plan_files: list[str]) -> None:
-    """The resource checks' records reach the caller before the forked graph checks are collected."""
+def test_resource_records_are_handed_over_before_the_graph_exists(plan_files: list[str]) -> None:
+    """The parent's resource checks need no graph: their records reach the caller while the child
+    builds it; graph checks and graph-reading resource checks come from the child."""
     from checkov.common.checks_infra.registry import get_graph_checks_registry
     from checkov.runner_filter import RunnerFilter
 
@@ -88,7 +89,7 @@ def test_resource_records_are_handed_over_while_the_graph_checks_run(plan_files:
     graph_check_ids = {c.id for c in get_graph_checks_registry("terraform").checks}
     handed: list[tuple[list[Any], bool]] = []
     runner = ForkedPlanRunner(
-        on_resource_records=lambda batch: handed.append((list(batch), runner._graph_checks is not None))
+        on_resource_records=lambda batch: handed.append((list(batch), runner.tf_plan_local_graph is None))
     )
     with _LOCK:
         report = runner.run(
@@ -96,11 +97,40 @@ def test_resource_records_are_handed_over_while_the_graph_checks_run(plan_files:
         )
     everything = report.passed_checks + report.failed_checks + report.skipped_checks
     assert len(handed) == 1
-    early, child_still_running = handed[0]
-    assert child_still_running
-    assert early and not {r.check_id for r in early} & graph_check_ids
+    early, no_graph_here = handed[0]
+    assert no_graph_here
+    early_ids = {r.check_id for r in early}
+    assert early and not early_ids & graph_check_ids and not early_ids & GRAPH_READING_CHECKS
     assert {id(r) for r in early} < {id(r) for r in everything}
     assert {r.check_id for r in everything} & graph_check_ids  # the graph checks' records came later
+    assert "CKV2_AWS_70" in {r.check_id for r in everything}  # and the graph-reading resource check's
+    assert len(report.resources) == len(_checkov_resources(plan_files))
+
+
+def _checkov_resources(plan_files: list[str]) -> set[str]:
+    from checkov.runner_filter import RunnerFilter
+    from checkov.terraform.plan_runner import Runner
+
+    with _LOCK:
+        report = Runner().run(
+            root_folder=None, files=plan_files, runner_filter=RunnerFilter(framework=["terraform_plan"])
+        )
+    return set(report.resources)
+
+
+def test_the_graph_reading_checks_are_exactly_those_that_read_the_graph() -> None:
+    """GRAPH_READING_CHECKS names every registered resource check whose code uses `self.graph`."""
+    import inspect
+
+    from checkov.terraform.checks.resource.registry import resource_registry
+
+    preload()
+    reading = {
+        check.id
+        for _entity, check in resource_registry.all_checks()
+        if "self.graph" in inspect.getsource(type(check))
+    }
+    assert reading == GRAPH_READING_CHECKS
 
 
 def test_run_checkov_delivers_every_record_once(plan_files: list[str]) -> None:
