@@ -4,7 +4,8 @@ Checkov's `Runner.run` parses the plans, builds one graph, then runs the resourc
 them the graph checks (CKV2_*, YAML checks). Almost every resource check reads only its resource's
 own parsed config, so `ForkedPlanRunner` forks right after parsing: the child builds the graph and
 runs the graph checks and the few resource checks that read the graph, while the parent runs the
-other resource checks. The same records as Checkov's run; where `os.fork` is missing it runs
+other resource checks. Once the graph is saved, the child forks once more and the two run half
+of the graph checks each. The same records as Checkov's run; where `os.fork` is missing it runs
 sequentially.
 
 `on_resource_records` receives the parent's resource-check records as soon as they exist, while
@@ -190,7 +191,29 @@ class ForkedPlanRunner(Runner):
                         "resource",
                         runner_filter,
                     )
-        merge_reports(report, self.get_graph_checks_report(root_folder, runner_filter))
+        merge_reports(report, self._graph_checks_on_two_cores(root_folder, runner_filter))
+        return report
+
+    def _graph_checks_on_two_cores(self, root_folder: str, runner_filter: RunnerFilter) -> Report:
+        """The graph checks' report; every other check runs in a forked grandchild (the graph is
+        saved and read-only by now, and the parent's resource checks finish first)."""
+        registry = self.graph_registry
+        checks = list(registry.checks) if registry is not None else []
+        if registry is None or len(checks) < 2:
+            return self.get_graph_checks_report(root_folder, runner_filter)
+        try:
+            registry.checks[:] = checks[1::2]
+            other_half = ForkedCall(lambda: self.get_graph_checks_report(root_folder, runner_filter))
+            registry.checks[:] = checks[0::2]
+            try:
+                report = self.get_graph_checks_report(root_folder, runner_filter)
+            except BaseException:
+                with contextlib.suppress(BaseException):  # reap the grandchild first
+                    other_half.result()
+                raise
+        finally:
+            registry.checks[:] = checks
+        merge_reports(report, other_half.result())
         return report
 
 
