@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +29,8 @@ from checkov.runner_filter import RunnerFilter
 from checkov.terraform.graph_builder.graph_components.block_types import BlockType
 from checkov.terraform.plan_runner import Runner
 from checkov.terraform.plan_utils import build_definitions_context, create_definitions
+
+from compliance.processes import die_with_parent
 
 T = TypeVar("T")
 
@@ -47,6 +50,9 @@ class ForkedCall(Generic[T]):
         if self._pid == 0:  # the child: compute, write, leave without running any parent cleanup
             code = 0
             try:
+                if sys.platform == "linux":  # killed with the thread that forked it, not orphaned
+                    with contextlib.suppress(OSError, AttributeError):
+                        die_with_parent()
                 try:
                     payload = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
                 except BaseException as exc:

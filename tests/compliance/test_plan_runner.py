@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -203,3 +205,42 @@ def test_forked_call_reports_a_child_that_died(no_leftovers: Path) -> None:
 
     with pytest.raises(RuntimeError, match="died \\(signal 9\\)"):
         ForkedCall(die).result()
+
+
+def _state(pid: int) -> str | None:
+    """The process's state letter from /proc (None: gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux-only")
+def test_a_forked_call_dies_with_the_process_that_forked_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ForkedCall inside a killed ForkedCall (the check process's graph work) is not orphaned."""
+    import tempfile
+
+    pidfile = tmp_path / "grandchild"
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the killed middle leaves its file here
+
+    def middle() -> None:
+        inner = ForkedCall(lambda: threading.Event().wait(120))
+        pidfile.write_text(str(inner._pid))
+        threading.Event().wait(120)
+
+    outer = ForkedCall(middle)
+    for _ in range(500):
+        if pidfile.exists() and pidfile.read_text():
+            break
+        threading.Event().wait(0.02)
+    grandchild = int(pidfile.read_text())
+    os.kill(outer._pid, signal.SIGKILL)
+    with pytest.raises(RuntimeError, match="signal 9"):
+        outer.result()
+    for _ in range(500):
+        if _state(grandchild) in (None, "Z"):
+            break
+        threading.Event().wait(0.02)
+    assert _state(grandchild) in (None, "Z")
