@@ -29,6 +29,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Protocol, TypeVar
 
 from compliance.gc_pause import gc_paused
+from compliance.processes import die_with_parent
 
 __all__ = ["CheckProcessDied", "Checker", "checker", "start"]
 
@@ -41,8 +42,6 @@ class CheckProcessDied(RuntimeError):
 
 class Checker(Protocol):
     """Runs check-phase jobs: `fn(*args)` with Checkov warm; the job's exception re-raised."""
-
-    forked: bool
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in the check process (module-level `fn`; picklable arguments and result)."""
@@ -59,8 +58,6 @@ class Checker(Protocol):
 
 class InProcessChecker:
     """Jobs run here; `warm` runs in a thread meanwhile and every job waits for it first."""
-
-    forked = False
 
     def __init__(self, warm: Callable[[], None]) -> None:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gate-warmup")
@@ -79,8 +76,6 @@ class InProcessChecker:
 
 class ForkedChecker:
     """Jobs run in a child forked now, which runs `warm` first and then serves jobs one by one."""
-
-    forked = True
 
     def __init__(self, warm: Callable[[], None]) -> None:
         self._conn, child_end = multiprocessing.Pipe()
@@ -126,7 +121,7 @@ def _serve(conn: Connection, gate_end: Connection, warm: Callable[[], None]) -> 
     gate_end.close()  # the fork copied the gate's end too: with it open here, EOF would never come
     for signum in (signal.SIGTERM, signal.SIGINT):  # not the gate's handlers, which kill programs
         signal.signal(signum, signal.SIG_DFL)
-    _die_with_forking_thread()
+    die_with_parent()  # and with the gate's thread that forked it
     warm()
     # What warming loaded (Checkov's modules and registries) lives as long as this process: out of
     # the collector's sight, so the collections that unpickling a job's graphs triggers stay short.
@@ -147,16 +142,6 @@ def _serve(conn: Connection, gate_end: Connection, warm: Callable[[], None]) -> 
         except (pickle.PicklingError, TypeError, AttributeError) as exc:  # an unpicklable result
             failure = answer[1] if not answer[0] else exc
             conn.send((False, RuntimeError(f"{type(failure).__name__}: {failure}")))
-
-
-def _die_with_forking_thread() -> None:
-    """SIGKILL this process when the gate's thread that forked it ends (Linux; elsewhere: EOF only)."""
-    if sys.platform != "linux":
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        from compliance.processes import die_with_parent
-
-        die_with_parent()
 
 
 def start(warm: Callable[[], None], *, fork: bool | None = None) -> Checker:

@@ -233,14 +233,7 @@ def check_with_policies(
 ) -> Report:
     """check_graphs with policies from the working tree or from Git revision `policies_from`."""
     snapshot = freeze_policies(repo_root, policies_from)
-    with frozen_policies(snapshot) as policies_dir:
-        policies = load_policies(policies_dir)
-        _verify(policies_dir, snapshot)
-        report = check_graphs(
-            graphs, env, policies_dir=policies_dir, repo_root=repo_root, today=today, policies=policies
-        )
-    report.summary["policies"] = snapshot.summary()
-    return report
+    return check_with_snapshot(graphs, env, snapshot=snapshot, repo_root=repo_root, today=today)
 
 
 def check_with_snapshot(
@@ -254,11 +247,8 @@ def check_with_snapshot(
     """check_graphs with policies frozen earlier (freeze_policies), loaded from a fresh private copy;
     `repo_root` is the checkout the graphs were evaluated in (their file paths are relative to it)."""
     with frozen_policies(snapshot) as policies_dir:
-        policies = load_policies(policies_dir)
-        _verify(policies_dir, snapshot)
-        report = check_graphs(
-            graphs, env, policies_dir=policies_dir, repo_root=repo_root, today=today, policies=policies
-        )
+        policies = read_policies(policies_dir)
+        report = checks_from_snapshot(graphs, env, policies_dir, snapshot, policies, repo_root, today)
     report.summary["policies"] = snapshot.summary()
     return report
 
@@ -272,8 +262,9 @@ def checks_from_snapshot(
     repo_root: Path,
     today: date | None,
 ) -> Report:
-    """run_check's check phase (in its check process): our checks registered from the private copy
-    `policies_dir`, verified against `snapshot`, then check_graphs."""
+    """The check phase with `policies` already read: our checks registered from the private copy
+    `policies_dir`, verified against `snapshot`, then check_graphs (run_check sends this to its
+    check process)."""
     register_checks(policies_dir)
     _verify(policies_dir, snapshot)
     return check_graphs(

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -50,9 +49,7 @@ class ForkedCall(Generic[T]):
         if self._pid == 0:  # the child: compute, write, leave without running any parent cleanup
             code = 0
             try:
-                if sys.platform == "linux":  # killed with the thread that forked it, not orphaned
-                    with contextlib.suppress(OSError, AttributeError):
-                        die_with_parent()
+                die_with_parent()  # killed with the thread that forked it, not orphaned
                 try:
                     payload = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
                 except BaseException as exc:

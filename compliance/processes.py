@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -63,13 +64,12 @@ def _prctl() -> Callable[..., int]:
 
 
 def die_with_parent() -> None:
-    """In a forked child (Linux): SIGKILL it when the thread that forked it dies."""
-    _prctl()(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    """In a forked child: SIGKILL it when the thread that forked it dies (Linux; elsewhere a no-op).
 
-
-def _die_with_parent() -> None:
-    """preexec_fn (only without setpriv): SIGKILL this child when the thread that forked it dies."""
-    die_with_parent()
+    Also the preexec_fn of `spawn` when setpriv is missing.
+    """
+    if sys.platform == "linux":
+        _prctl()(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def _command(confined: Confined) -> tuple[list[str], Callable[[], None] | None]:
@@ -79,7 +79,7 @@ def _command(confined: Confined) -> tuple[list[str], Callable[[], None] | None]:
     setpriv = _setpriv()
     if setpriv is None:
         _prctl()  # resolved here, not in the forked child
-        return confined.argv, _die_with_parent
+        return confined.argv, die_with_parent
     # setpriv runs after the uid change (which would clear the death signal) and execs the program.
     return [setpriv, "--pdeathsig", "KILL", "--no-new-privs", "--", *confined.argv], None
 

@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import types
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,32 +58,30 @@ def test_jobs_run_in_the_child_after_its_warm_up() -> None:
     assert WARMED == []  # not in the gate's process
 
 
-def test_a_jobs_exception_is_raised_in_the_gate_with_its_type() -> None:
+@pytest.fixture
+def forked() -> Iterator[ForkedChecker]:
+    """A forked checker, closed after the test."""
     checker = ForkedChecker(warm)
     try:
-        with pytest.raises(ConfigError, match=r"policies/enforcement\.yaml: bad level"):
-            checker.run(fail_with, "policies/enforcement.yaml: bad level")
-        assert checker.run(where_and_warmed)[0] != os.getpid()  # the child still serves
+        yield checker
     finally:
         checker.close()
 
 
-def test_an_unpicklable_result_is_an_error_naming_its_type() -> None:
-    checker = ForkedChecker(warm)
-    try:
-        with pytest.raises(RuntimeError, match="lock"):
-            checker.run(unpicklable)
-    finally:
-        checker.close()
+def test_a_jobs_exception_is_raised_in_the_gate_with_its_type(forked: ForkedChecker) -> None:
+    with pytest.raises(ConfigError, match=r"policies/enforcement\.yaml: bad level"):
+        forked.run(fail_with, "policies/enforcement.yaml: bad level")
+    assert forked.run(where_and_warmed)[0] != os.getpid()  # the child still serves
 
 
-def test_a_child_that_dies_is_reported() -> None:
-    checker = ForkedChecker(warm)
-    try:
-        with pytest.raises(CheckProcessDied, match="signal 9"):
-            checker.run(die)
-    finally:
-        checker.close()
+def test_an_unpicklable_result_is_an_error_naming_its_type(forked: ForkedChecker) -> None:
+    with pytest.raises(RuntimeError, match="lock"):
+        forked.run(unpicklable)
+
+
+def test_a_child_that_dies_is_reported(forked: ForkedChecker) -> None:
+    with pytest.raises(CheckProcessDied, match="signal 9"):
+        forked.run(die)
 
 
 def test_close_lets_the_child_exit_by_itself() -> None:
