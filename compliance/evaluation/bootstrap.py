@@ -9,7 +9,9 @@ Config comes from PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS like under the Pulum
 Nothing this process writes decides the gate's result: the gate records what the program
 registers over gRPC. This process only adds, per registration, the source position (inside the
 request's `sourcePosition`) and the string outputs of the resource's class (gRPC metadata), applies
-transforms locally, and reports the program's own failure as an ERROR log on the engine.
+transforms locally, and reports the program's own failure as an ERROR log on the engine. The gate
+starts this process before its monitor listens: feature queries are answered from the request's
+`features`, and the first call that needs the monitor waits for it (MonitorReady).
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ import json
 import os
 import runpy
 import sys
+import threading
 import time
 import typing
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -93,17 +97,43 @@ def _on_loop_thread(loop: asyncio.AbstractEventLoop) -> bool:
         return False
 
 
+class MonitorReady:
+    """Waits, once, for the gate's monitor: on the first call, not before the program starts.
+
+    The program imports its packages and builds resources meanwhile; the first monitor call (run
+    by the SDK on its worker thread, or a lookup on the program's own) blocks until the gate listens.
+    """
+
+    def __init__(self, wait: Callable[[], None]) -> None:
+        self._wait: Callable[[], None] | None = wait
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        if self._wait is None:
+            return
+        with self._lock:
+            if self._wait is not None:
+                self._wait()
+                self._wait = None
+
+
 class MonitorProxy:
     """The SDK's monitor stub, plus: transforms applied here, class string outputs sent as metadata."""
 
-    def __init__(self, stub: Any, positions: Any) -> None:
+    def __init__(
+        self, stub: Any, positions: Any, ready: Callable[[], None], features: dict[str, str], pb2: Any
+    ) -> None:
         self._stub = stub
         self._positions = positions
+        self._ready = ready
+        self._features = features  # the gate's, from the request: answered here, without waiting
+        self._pb2 = pb2
         self.loop: asyncio.AbstractEventLoop | None = None  # the program's; transforms run there
         self._sent: set[str] = set()
         self.stack_transforms: list[str] = []
 
     def __getattr__(self, name: str) -> Any:
+        self._ready()
         return getattr(self._stub, name)
 
     def _metadata(self, token: str) -> tuple[tuple[str, str], ...]:
@@ -116,6 +146,13 @@ class MonitorProxy:
             return ()
         self._sent.add(token)
         return ((DECLARED_HEADER, json.dumps(string_outputs(cls))),)
+
+    def SupportsFeature(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._pb2.SupportsFeatureResponse(hasSupport=request.id in self._features)
+
+    def GetDeploymentInfo(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        enums = [getattr(self._pb2, name) for name in self._features.values() if hasattr(self._pb2, name)]
+        return self._pb2.DeploymentInfo(supportedFeatures=enums)
 
     def RegisterStackTransform(self, request: Any) -> Any:
         from google.protobuf import empty_pb2
@@ -172,14 +209,17 @@ class MonitorProxy:
 
     def RegisterResource(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         self._transform(request)
+        self._ready()
         return self._stub.RegisterResource(request, metadata=self._metadata(request.type))
 
     def ReadResource(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        self._ready()
         return self._stub.ReadResource(request, metadata=self._metadata(request.type))
 
     def Invoke(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         where = _LOOKUP_AT.get() or self._positions.caller()
         metadata = ((LOOKUP_HEADER, f"{where[1]}:{quote(where[0])}"),) if where else ()
+        self._ready()
         return self._stub.Invoke(request, metadata=metadata)
 
 
@@ -227,16 +267,19 @@ class EngineProxy:
     """The SDK's engine stub, sending only ERROR logs: the gate records nothing else, and the SDK
     logs several DEBUG lines per resource (each one an RPC)."""
 
-    def __init__(self, stub: Any, error_severity: int) -> None:
+    def __init__(self, stub: Any, error_severity: int, ready: Callable[[], None]) -> None:
         self._stub = stub
         self._error = error_severity
+        self._ready = ready
 
     def __getattr__(self, name: str) -> Any:
+        self._ready()
         return getattr(self._stub, name)
 
     def Log(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         if request.severity != self._error:
             return None
+        self._ready()
         return self._stub.Log(request, *args, **kwargs)
 
 
@@ -375,7 +418,7 @@ def configure(request: dict[str, Any], positions_module: Any) -> tuple[Any, Any,
     import pulumi.runtime.resource as runtime_resource
     import pulumi.runtime.stack as runtime_stack
     from pulumi.runtime import settings as runtime_settings
-    from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2_grpc, source_pb2
+    from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2, resource_pb2_grpc, source_pb2
 
     options = [
         ("grpc.max_receive_message_length", 64 * 1024 * 1024),
@@ -385,15 +428,15 @@ def configure(request: dict[str, Any], positions_module: Any) -> tuple[Any, Any,
         ("grpc.max_reconnect_backoff_ms", 200),
     ]
     channel = grpc.insecure_channel(request["monitor"], options=options)
-    wait_for_monitor(grpc, channel, request["monitor"], MONITOR_WAIT_SECONDS)
+    ready = MonitorReady(lambda: wait_for_monitor(grpc, channel, request["monitor"], MONITOR_WAIT_SECONDS))
     monitor_stub = resource_pb2_grpc.ResourceMonitorStub(channel)
-    engine = EngineProxy(engine_pb2_grpc.EngineStub(channel), engine_pb2.ERROR)
+    engine = EngineProxy(engine_pb2_grpc.EngineStub(channel), engine_pb2.ERROR, ready)
     positions = positions_module.Positions(
         resource_module.ComponentResource,
         resource_module.__file__ or "",
         positions_module.library_dirs(HERE),
     )
-    proxy = MonitorProxy(monitor_stub, positions)
+    proxy = MonitorProxy(monitor_stub, positions, ready, dict(request["features"]), resource_pb2)
     settings = runtime_settings.Settings(
         project=request["project"],
         stack=request["stack"],

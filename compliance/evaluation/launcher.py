@@ -5,8 +5,10 @@ the project's own environment (compliance.environments.project_interpreter; the 
 otherwise), wrapped by compliance.sandbox.confine, with an allow-listed environment. The program is
 started first; while it imports its SDK, the gate imports the monitor (compliance.evaluation.monitor:
 gRPC and the Pulumi protocol) and listens on a unix socket in a directory of a private temporary
-directory that the program can read but not write; the bootstrap waits for that socket. The graph
-is what the program registered; its exit status and its own error complete it.
+directory that the program can read but not write. The program does not wait for it to start: the
+bootstrap answers the SDK's feature queries from the request, and the program's first real monitor
+call waits for the socket. The graph is what the program registered; its exit status and its own
+error complete it.
 
 Temporary directory layout (owned by the gate): `home/` (the program's HOME and TMPDIR, its only
 writable place), `monitor/monitor.sock`, `request.json`, `log` (the program's output).
@@ -32,6 +34,7 @@ from compliance.discovery import Project, git_toplevel, load_config, load_projec
 from compliance.environments import missing_environment, project_interpreter
 from compliance.errors import ConfigError, SandboxUnavailable
 from compliance.evaluation.config import apply_overrides, config_position, config_values, relative
+from compliance.evaluation.features import MONITOR_FEATURES
 from compliance.evaluation.lookups import load_lookup_pins
 from compliance.evaluation.program import Program
 from compliance.model import StackGraph
@@ -136,6 +139,7 @@ class Launch:
             "library_paths": self.libraries,
             "config_file": relative(config_file, root),
             "config_exists": config_file.is_file(),
+            "features": MONITOR_FEATURES,
         }
         self.config_env = {
             "PULUMI_CONFIG": json.dumps(values),

@@ -21,6 +21,7 @@ from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, resource_pb2, reso
 from compliance.evaluation import positions as position_codec
 from compliance.evaluation.aliases import alias_urns
 from compliance.evaluation.fake_cloud import mock_call, mock_outputs
+from compliance.evaluation.features import MONITOR_FEATURES
 from compliance.evaluation.lookups import LookupCall, explain_lookup_error
 from compliance.evaluation.program import Program
 from compliance.evaluation.wire import (
@@ -47,23 +48,7 @@ LOOKUP_HEADER = "gitops-lookup-position"
 MAX_MESSAGE = 64 * 1024 * 1024
 MAX_ERROR = 4000
 
-FEATURES = [
-    resource_pb2.RESOURCE_MONITOR_FEATURE_SECRETS,
-    resource_pb2.RESOURCE_MONITOR_FEATURE_RESOURCE_REFERENCES,
-    resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS,
-    resource_pb2.RESOURCE_MONITOR_FEATURE_DELETED_WITH,
-    resource_pb2.RESOURCE_MONITOR_FEATURE_TRANSFORMS,
-    resource_pb2.RESOURCE_MONITOR_FEATURE_INVOKE_TRANSFORMS,
-]
-"""Not outputValues: Output objects then never reach the monitor, as under the SDK's own mocks."""
-LEGACY_FEATURES = {
-    "secrets",
-    "resourceReferences",
-    "aliasSpecs",
-    "deletedWith",
-    "transforms",
-    "invokeTransforms",
-}
+FEATURES = [getattr(resource_pb2, enum) for enum in MONITOR_FEATURES.values() if hasattr(resource_pb2, enum)]
 
 
 class Recorder:
@@ -238,7 +223,7 @@ class ResourceMonitor(resource_pb2_grpc.ResourceMonitorServicer):
         self.recorder = recorder
 
     def SupportsFeature(self, request: Any, context: Any) -> Any:
-        return resource_pb2.SupportsFeatureResponse(hasSupport=request.id in LEGACY_FEATURES)
+        return resource_pb2.SupportsFeatureResponse(hasSupport=request.id in MONITOR_FEATURES)
 
     def GetDeploymentInfo(self, request: Any, context: Any) -> Any:
         return resource_pb2.DeploymentInfo(supportedFeatures=FEATURES)
