@@ -29,6 +29,7 @@ from checkov.terraform.graph_builder.graph_components.block_types import BlockTy
 from checkov.terraform.plan_runner import Runner
 from checkov.terraform.plan_utils import build_definitions_context, create_definitions
 
+from compliance.local_graph import build_graph_from_definitions
 from compliance.processes import die_with_parent
 
 T = TypeVar("T")
@@ -171,8 +172,8 @@ class ForkedPlanRunner(Runner):
     ) -> Report:
         """In the child: the graph, the graph checks and the graph-reading resource checks."""
         report = Report(self.check_type)
-        self.tf_plan_local_graph = self.graph_manager.build_graph_from_definitions(
-            definitions, render_variables=False
+        self.tf_plan_local_graph = build_graph_from_definitions(
+            self.graph_manager, definitions, render_variables=False
         )
         for vertex in self.tf_plan_local_graph.vertices:
             if vertex.block_type == BlockType.RESOURCE:
