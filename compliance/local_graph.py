@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checkov.terraform.graph_builder.graph_components.module import Module as TFModule
+from checkov.terraform.graph_builder.graph_components.module import Module
 from checkov.terraform.graph_builder.local_graph import TerraformLocalGraph
 from checkov.terraform.graph_builder.variable_rendering.renderer import (
     LEFT_BRACKET,
@@ -22,6 +22,7 @@ from checkov.terraform.graph_builder.variable_rendering.renderer import (
     RIGHT_BRACKET_WITH_QUOTATION,
 )
 from checkov.terraform.graph_manager import TerraformGraphManager
+from checkov.terraform.modules.module_objects import TFModule
 
 __all__ = ["IndexedLocalGraph", "build_graph_from_definitions", "indexed_prefixes"]
 
@@ -40,7 +41,7 @@ def indexed_prefixes(block_map: dict[str, list[int]]) -> dict[str, list[int]]:
 class IndexedLocalGraph(TerraformLocalGraph):
     """TerraformLocalGraph whose indexed-name fallback is a lookup, not a scan of every name."""
 
-    def __init__(self, module: TFModule) -> None:
+    def __init__(self, module: Module) -> None:
         super().__init__(module)
         # (module key, block type) -> (the block map indexed, its size then, its prefix index)
         self._prefix_index: dict[tuple[Any, str], tuple[dict[str, list[int]], int, dict[str, list[int]]]] = {}
