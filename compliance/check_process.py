@@ -23,7 +23,7 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any, Protocol, TypeVar
@@ -31,7 +31,7 @@ from typing import Any, Protocol, TypeVar
 from compliance.gc_pause import gc_paused
 from compliance.processes import die_with_parent
 
-__all__ = ["CheckProcessDied", "Checker", "checker", "start"]
+__all__ = ["CheckProcessDied", "Checker", "Idle", "checker", "start"]
 
 T = TypeVar("T")
 
@@ -56,14 +56,30 @@ class Checker(Protocol):
         ...
 
 
+Idle = Callable[[], Iterable[None]]
+"""Work worth doing before the first job, in small steps: abandoned as soon as a job is waiting."""
+
+
+def _no_idle_work() -> Iterable[None]:
+    return ()
+
+
 class InProcessChecker:
     """Jobs run here; `warm` runs in a thread meanwhile and every job waits for it first."""
 
-    def __init__(self, warm: Callable[[], None]) -> None:
+    def __init__(self, warm: Callable[[], None], idle: Idle = _no_idle_work) -> None:
+        self._job_waiting = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gate-warmup")
-        self._warm: Future[None] = self._pool.submit(warm)
+        self._warm: Future[None] = self._pool.submit(self._prepare, warm, idle)
+
+    def _prepare(self, warm: Callable[[], None], idle: Idle) -> None:
+        warm()
+        for _ in idle():
+            if self._job_waiting.is_set():
+                return
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
+        self._job_waiting.set()
         self._warm.result()
         return fn(*args)
 
@@ -77,10 +93,10 @@ class InProcessChecker:
 class ForkedChecker:
     """Jobs run in a child forked now, which runs `warm` first and then serves jobs one by one."""
 
-    def __init__(self, warm: Callable[[], None]) -> None:
+    def __init__(self, warm: Callable[[], None], idle: Idle = _no_idle_work) -> None:
         self._conn, child_end = multiprocessing.Pipe()
         self._process = multiprocessing.get_context("fork").Process(
-            target=_serve, args=(child_end, self._conn, warm), name="gitops-checks", daemon=True
+            target=_serve, args=(child_end, self._conn, warm, idle), name="gitops-checks", daemon=True
         )
         self._process.start()
         child_end.close()
@@ -116,13 +132,17 @@ def _ended(exitcode: int | None) -> str:
     return f"signal {-exitcode}" if exitcode < 0 else f"exit {exitcode}"
 
 
-def _serve(conn: Connection, gate_end: Connection, warm: Callable[[], None]) -> None:
-    """The check process: warm, then answer (ok, result | exception) for each job until EOF."""
+def _serve(conn: Connection, gate_end: Connection, warm: Callable[[], None], idle: Idle) -> None:
+    """The check process: warm, idle work until a job waits, then answer (ok, result | exception)
+    for each job until EOF."""
     gate_end.close()  # the fork copied the gate's end too: with it open here, EOF would never come
     for signum in (signal.SIGTERM, signal.SIGINT):  # not the gate's handlers, which kill programs
         signal.signal(signum, signal.SIG_DFL)
     die_with_parent()  # and with the gate's thread that forked it
     warm()
+    for _ in idle():
+        if conn.poll():  # a job (or EOF) is waiting: it goes first
+            break
     # What warming loaded (Checkov's modules and registries) lives as long as this process: out of
     # the collector's sight, so the collections that unpickling a job's graphs triggers stay short.
     gc.freeze()
@@ -144,18 +164,21 @@ def _serve(conn: Connection, gate_end: Connection, warm: Callable[[], None]) -> 
             conn.send((False, RuntimeError(f"{type(failure).__name__}: {failure}")))
 
 
-def start(warm: Callable[[], None], *, fork: bool | None = None) -> Checker:
-    """A Checker for one run. `fork` None: fork where possible and Checkov is not imported yet."""
+def start(warm: Callable[[], None], *, idle: Idle = _no_idle_work, fork: bool | None = None) -> Checker:
+    """A Checker for one run: `warm` first, then `idle`'s steps until the first job arrives.
+    `fork` None: fork where possible and Checkov is not imported yet."""
     if fork is None:
         fork = hasattr(os, "fork") and "checkov.terraform" not in sys.modules
         fork = fork and threading.current_thread() is threading.main_thread()
-    return ForkedChecker(warm) if fork else InProcessChecker(warm)
+    return ForkedChecker(warm, idle) if fork else InProcessChecker(warm, idle)
 
 
 @contextlib.contextmanager
-def checker(warm: Callable[[], None], *, fork: bool | None = None) -> Iterator[Checker]:
+def checker(
+    warm: Callable[[], None], *, idle: Idle = _no_idle_work, fork: bool | None = None
+) -> Iterator[Checker]:
     """`start`, closed at the end of the block."""
-    started = start(warm, fork=fork)
+    started = start(warm, idle=idle, fork=fork)
     try:
         yield started
     except BaseException:

@@ -167,7 +167,7 @@ def _run(args: argparse.Namespace) -> int:
             # No stdout/stderr redirect: colorama (imported with Checkov meanwhile) would keep the
             # proxy and print its exit-time reset through it, as two stray `[0m` lines.
             with (
-                check_process.checker(gate.warm_up) as checker,
+                check_process.checker(gate.warm_up, idle=gate.warm_while_idle) as checker,
                 Progress(
                     console=err,
                     transient=True,

@@ -27,7 +27,7 @@ from compliance.gc_pause import gc_paused
 from compliance.model import Finding, Report, StackGraph, StackReport
 from compliance.redact import Redactor, cap
 from compliance.sandbox import SandboxMode
-from compliance.scan import offline_checkov, preload, scan
+from compliance.scan import offline_checkov, parse_jsonpaths, preload, scan
 from compliance.selection import EvaluationPlan, plan_evaluation
 from policies.config import cached_policy_config, load_policy_config
 from policies.context import set_env
@@ -281,6 +281,14 @@ def warm_up() -> None:
         mapping.preload()
 
 
+def warm_while_idle() -> Iterator[None]:
+    """Check-phase work done in steps while the check process waits for its first job (see
+    check_process.Idle): parsing the graph checks' JSONPath expressions. Failures are left to
+    the check phase, as in warm_up."""
+    with contextlib.suppress(Exception):
+        yield from parse_jsonpaths()
+
+
 def _relative(path: Path, repo_root: Path) -> str:
     resolved = path.resolve()
     return resolved.relative_to(repo_root).as_posix() if resolved.is_relative_to(repo_root) else str(path)
@@ -366,7 +374,7 @@ def run_check(
         policies = read_policies(policies_dir)  # a bad policy file fails before any program runs
     with contextlib.ExitStack() as stack:
         if checker is None:
-            checker = stack.enter_context(check_process.checker(warm_up))
+            checker = stack.enter_context(check_process.checker(warm_up, idle=warm_while_idle))
         evaluated = evaluate_plan(
             plan,
             env,

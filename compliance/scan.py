@@ -82,6 +82,70 @@ def preload() -> None:
         get_graph_checks_registry("terraform").load_checks()
 
 
+def jsonpath_statements() -> list[str]:
+    """The JSONPath expressions of Checkov's loaded Terraform graph checks (sub-checks included)."""
+    from checkov.common.checks_infra.registry import get_graph_checks_registry
+
+    found: dict[str, None] = {}
+    pending = list(get_graph_checks_registry("terraform").checks)
+    while pending:
+        check = pending.pop()
+        pending.extend(check.sub_checks)
+        if check.is_jsonpath_check and check.attribute:
+            found[check.attribute] = None
+    return sorted(found)
+
+
+def parse_jsonpaths() -> Iterator[None]:
+    """Parse the graph checks' JSONPath expressions into Checkov's own cache, one per step.
+
+    Checkov parses each expression on first use, inside the graph checks, where every parse builds
+    its parser anew (tens of milliseconds) and the threads of one check may each parse it again.
+    Done beforehand (the check process runs these steps while it waits for its first job), a graph
+    check that reads policy documents (CKV2_AWS_68 on IAM roles) no longer dominates the check phase.
+    Here one parser serves every expression (the results equal Checkov's own `parse`).
+    """
+    preload()
+    from checkov.common.checks_infra.solvers.attribute_solvers.base_attribute_solver import (
+        BaseAttributeSolver,
+    )
+
+    cache = getattr(BaseAttributeSolver, "jsonpath_parsed_statement_cache", None)
+    if not isinstance(cache, dict):  # another Checkov: it parses on first use, as before
+        return
+    parse = _jsonpath_parser()
+    yield
+    for statement in jsonpath_statements():
+        if statement not in cache:
+            with contextlib.suppress(Exception):  # Checkov reports an unparsable one when it runs
+                cache[statement] = parse(statement)
+        yield
+
+
+def _jsonpath_parser() -> Callable[[str], Any]:
+    """bc_jsonpath_ng's `ext.parse` with its parser built once (`parse` builds one per call); that
+    `parse` itself where the library's internals differ from those this was written against."""
+    from bc_jsonpath_ng.ext import parse
+
+    try:
+        import ply.yacc
+        from bc_jsonpath_ng.ext.parser import ExtentedJsonPathParser
+        from bc_jsonpath_ng.parser import IteratorToTokenStream
+
+        grammar = ExtentedJsonPathParser()
+        lexer_class: Any = grammar.lexer_class  # a class, though typed as an instance
+        parser = ply.yacc.yacc(
+            module=grammar, debug=False, write_tables=False, start="jsonpath", errorlog=ply.yacc.NullLogger()
+        )
+    except Exception:
+        return parse
+
+    def parse_once_built(statement: str) -> Any:
+        return parser.parse(lexer=IteratorToTokenStream(lexer_class().tokenize(statement)))
+
+    return parse_once_built
+
+
 def load_external_checks(directories: Sequence[Path]) -> None:
     """Register our checks (Python and YAML) with Checkov; ConfigError naming the file if one can't load.
 

@@ -152,3 +152,68 @@ def test_run_check_gives_the_same_report_forked_or_not(tmp_path: Path) -> None:
         )
     assert reports[0] == reports[1]
     assert any(result == "failed" for _, _, result, _, _ in reports[0])
+
+
+IDLE_STEPS: list[int] = []
+
+
+def count_steps(limit: int | None) -> Iterator[None]:
+    """Idle work: one step per entry in IDLE_STEPS, `limit` of them (None: never ends)."""
+    step = 0
+    while limit is None or step < limit:
+        IDLE_STEPS.append(step)
+        step += 1
+        threading.Event().wait(0.01)
+        yield
+
+
+def idle_steps_done() -> list[int]:
+    return list(IDLE_STEPS)
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "in-process"])
+def test_idle_work_runs_before_the_first_job_and_yields_to_it(fork: bool) -> None:
+    IDLE_STEPS.clear()
+    finite = check_process.start(warm, idle=lambda: count_steps(5), fork=fork)
+    try:
+        threading.Event().wait(1.0)  # no job for a while: the idle work finishes
+        assert finite.run(idle_steps_done) == [0, 1, 2, 3, 4]
+    finally:
+        finite.close()
+    IDLE_STEPS.clear()
+    endless = check_process.start(warm, idle=lambda: count_steps(None), fork=fork)
+    try:  # idle work that never ends: a job still runs, and the steps stop for it
+        first = endless.run(idle_steps_done)
+        threading.Event().wait(0.2)
+        assert endless.run(idle_steps_done) == first
+    finally:
+        endless.close()
+
+
+def test_warming_while_idle_parses_every_jsonpath_of_the_graph_checks_into_checkovs_cache() -> None:
+    from checkov.common.checks_infra.solvers.attribute_solvers.base_attribute_solver import (
+        BaseAttributeSolver,
+    )
+
+    from compliance.gate import warm_while_idle
+    from compliance.scan import jsonpath_statements
+
+    steps = sum(1 for _ in warm_while_idle())
+    statements = jsonpath_statements()
+    # CKV2_AWS_68 (SageMaker notebooks' IAM roles) reads its role's policy through one
+    assert "policy.Statement[?(@.Effect == Allow)].Action[*]" in statements
+    assert steps == 1 + len(statements)  # building the parser, then one per expression
+    assert set(statements) <= set(BaseAttributeSolver.jsonpath_parsed_statement_cache)
+
+
+def test_the_shared_jsonpath_parser_gives_what_checkovs_parse_gives() -> None:
+    from bc_jsonpath_ng.ext import parse
+
+    from compliance.scan import _jsonpath_parser, jsonpath_statements, preload
+
+    preload()
+    shared = _jsonpath_parser()
+    assert shared is not parse  # the library is the one this was written against
+    for statement in jsonpath_statements():
+        assert shared(statement) == parse(statement), statement
+        assert repr(shared(statement)) == repr(parse(statement)), statement
