@@ -10,12 +10,11 @@ import math
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from rich.console import Console
-
 from compliance.errors import ConfigError
-from compliance.model import Report
+from compliance.model import Report, StackGraph
 
 FORMATS = ("table", "json", "markdown", "sarif", "junit")
 
@@ -130,14 +129,32 @@ def run(args: argparse.Namespace) -> int:
             return exc.status
 
 
-def _run(args: argparse.Namespace) -> int:
+@contextlib.contextmanager
+def _progress_display(shown: bool) -> Iterator[Callable[[StackGraph], None] | None]:
+    """The progress display on stderr while programs evaluate (table format; nothing otherwise, and
+    rich is not even imported): yields the callback for each evaluated stack."""
+    if not shown:
+        yield None
+        return
+    from rich.console import Console
     from rich.progress import Progress
 
+    # No stdout/stderr redirect: colorama (imported with Checkov meanwhile) would keep the proxy
+    # and print its exit-time reset through it, as two stray `[0m` lines.
+    with Progress(
+        console=Console(file=sys.stderr), transient=True, redirect_stdout=False, redirect_stderr=False
+    ) as progress:
+        task = progress.add_task("evaluating stacks", total=None)
+        yield lambda g: progress.update(
+            task, advance=1, description=f"evaluated {g.project} ({len(g.resources)} resources)"
+        )
+
+
+def _run(args: argparse.Namespace) -> int:
     from compliance import check_process, gate
     from compliance.evaluate import parse_overrides
     from policies.errors import PolicyConfigError
 
-    err = Console(file=sys.stderr)
     repo_root = _repo_root(Path.cwd()).resolve()
     paths = args.paths or [Path("stacks")]
     try:
@@ -164,19 +181,10 @@ def _run(args: argparse.Namespace) -> int:
             if missing:
                 raise ConfigError(f"{missing[0]}: no such project directory")
             # The check process is forked first, before the progress display starts its thread.
-            # No stdout/stderr redirect: colorama (imported with Checkov meanwhile) would keep the
-            # proxy and print its exit-time reset through it, as two stray `[0m` lines.
             with (
                 check_process.checker(gate.warm_up, idle=gate.warm_while_idle) as checker,
-                Progress(
-                    console=err,
-                    transient=True,
-                    disable=args.format != "table",
-                    redirect_stdout=False,
-                    redirect_stderr=False,
-                ) as progress,
+                _progress_display(args.format == "table") as on_evaluated,
             ):
-                task = progress.add_task("evaluating stacks", total=None)
                 result = gate.run_check(
                     paths,
                     args.env,
@@ -188,9 +196,7 @@ def _run(args: argparse.Namespace) -> int:
                     sandbox=args.sandbox,
                     config_overrides=parse_overrides(args.config),
                     checker=checker,
-                    on_evaluated=lambda g: progress.update(
-                        task, advance=1, description=f"evaluated {g.project} ({len(g.resources)} resources)"
-                    ),
+                    on_evaluated=on_evaluated,
                 )
     except (ConfigError, PolicyConfigError, check_process.CheckProcessDied) as exc:
         _error(str(exc))
@@ -207,6 +213,8 @@ def _run(args: argparse.Namespace) -> int:
     from compliance import report
 
     if args.format == "table" and args.out is None:
+        from rich.console import Console
+
         report.render_table(result, Console(file=sys.stdout))
     else:
         text = {
@@ -273,6 +281,8 @@ def _error(message: str) -> None:
 
 def _table_text(result: Report) -> str:
     """The table rendering as plain text (for --out)."""
+    from rich.console import Console
+
     from compliance import report
 
     console = Console(record=True, width=140, file=io.StringIO())

@@ -272,6 +272,21 @@ def checks_from_snapshot(
     )
 
 
+def report_json_from_snapshot(
+    graphs: Sequence[StackGraph],
+    env: str,
+    policies_dir: Path,
+    snapshot: PolicySnapshot,
+    policies: Policies,
+    repo_root: Path,
+    today: date | None,
+) -> str:
+    """checks_from_snapshot's Report as JSON: what run_check's check process sends back (a Report
+    of thousands of findings crosses the pipe faster as JSON than pickled)."""
+    report = checks_from_snapshot(graphs, env, policies_dir, snapshot, policies, repo_root, today)
+    return report.model_dump_json()
+
+
 def warm_up() -> None:
     """Import Checkov and the bridge's schema (run_check runs this in a thread while the programs
     evaluate: seconds of CPU that would otherwise precede the scan). No policy is read here."""
@@ -387,8 +402,10 @@ def run_check(
         )
         graphs = [g for p, g in evaluated if p.path.resolve() in plan.reported]
         with frozen_policies(snapshot) as policies_dir:
-            report = checker.run(
-                checks_from_snapshot, graphs, env, policies_dir, snapshot, policies, repo_root, today
+            report = Report.model_validate_json(
+                checker.run(
+                    report_json_from_snapshot, graphs, env, policies_dir, snapshot, policies, repo_root, today
+                )
             )
     report.summary["policies"] = snapshot.summary()
     if plan.referenced_only:

@@ -145,13 +145,16 @@ def test_run_check_gives_the_same_report_forked_or_not(tmp_path: Path) -> None:
                 report = gate.run_check([program], "dev", repo_root=repo, checker=checker)
         finally:
             unload_external_checks()  # in-process, our checks stay registered in Checkov otherwise
-        reports.append(
-            sorted(
-                (f.resource, f.check_id, f.result, f.level, f.line) for s in report.stacks for f in s.findings
-            )
-        )
-    assert reports[0] == reports[1]
-    assert any(result == "failed" for _, _, result, _, _ in reports[0])
+        reports.append(report)
+    forked, in_process = reports
+    findings = [
+        sorted((f.resource, f.check_id, f.result, f.level, f.line) for s in r.stacks for f in s.findings)
+        for r in reports
+    ]
+    assert findings[0] == findings[1]
+    assert any(result == "failed" for _, _, result, _, _ in findings[0])
+    # the whole report survives its trip back from the check process (sent as JSON)
+    assert forked == in_process
 
 
 IDLE_STEPS: list[int] = []
@@ -217,3 +220,20 @@ def test_the_shared_jsonpath_parser_gives_what_checkovs_parse_gives() -> None:
     for statement in jsonpath_statements():
         assert shared(statement) == parse(statement), statement
         assert repr(shared(statement)) == repr(parse(statement)), statement
+
+
+def test_a_report_survives_the_json_it_crosses_the_pipe_as() -> None:
+    """run_check's check process sends the Report as JSON: nothing of a real report may change."""
+    from compliance import gate
+    from compliance.evaluate import evaluate_project
+    from compliance.model import Report
+    from policies.loader import unload_external_checks
+
+    repo = Path(__file__).resolve().parents[2]
+    graph = evaluate_project(repo / "tests" / "fidelity" / "programs" / "s3", "dev", repo_root=repo)
+    try:
+        report = gate.check_with_policies([graph], "dev", repo_root=repo)
+    finally:
+        unload_external_checks()
+    assert report.stacks[0].findings and report.summary
+    assert Report.model_validate_json(report.model_dump_json()) == report
