@@ -171,6 +171,7 @@ class Field:
     nested: str | None = None
 
 
+@functools.cache  # a few hundred distinct names, converted thousands of times per stack
 def camel_to_snake(name: str) -> str:
     """`serverSideEncryptionConfiguration` -> `server_side_encryption_configuration`."""
     name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
