@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import ast
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from compliance.model import Resource, SourcePosition
 from compliance.source_files import read_source
 
-__all__ = ["AttributeLines", "keyword_line", "python_keywords"]
+__all__ = ["AttributeLines", "keyword_line", "preparse", "python_keywords"]
 
 
 def _top_attributes(evaluated_keys: Iterable[str]) -> list[str]:
@@ -111,6 +111,31 @@ def keyword_line(calls: _Calls, line: int, keywords: Sequence[str]) -> int | Non
     return None
 
 
+def _parse(data: bytes | None, file: str) -> _Calls | None:
+    try:
+        tree = ast.parse(data, filename=file) if data is not None else None
+    except (SyntaxError, ValueError):
+        tree = None
+    return _Calls(tree) if tree is not None else None
+
+
+MAX_PREPARSED = 64
+_PREPARSED: dict[bytes, _Calls | None] = {}
+"""Files parsed ahead of the check phase (`preparse`), by their bytes: used once, if unchanged."""
+
+
+def preparse(root: Path, files: Iterable[Path]) -> Iterator[None]:
+    """Parse Python files now, one per step, for a later AttributeLines (the check process does this
+    while the programs run). A lookup uses the result only if the file's bytes are the same then."""
+    for path in files:
+        if len(_PREPARSED) >= MAX_PREPARSED:
+            return
+        data = read_source(root, str(path))
+        if data is not None and data not in _PREPARSED:
+            _PREPARSED[data] = _parse(data, str(path))
+        yield
+
+
 class AttributeLines:
     """Finds keyword lines in the Python files of one repository (each file parsed once)."""
 
@@ -121,11 +146,10 @@ class AttributeLines:
     def _calls(self, file: str) -> _Calls | None:
         if file not in self._files:
             data = read_source(self.root, file)
-            try:
-                tree = ast.parse(data, filename=file) if data is not None else None
-            except (SyntaxError, ValueError):
-                tree = None
-            self._files[file] = _Calls(tree) if tree is not None else None
+            if data is not None and data in _PREPARSED:
+                self._files[file] = _PREPARSED.pop(data)
+            else:
+                self._files[file] = _parse(data, file)
         return self._files[file]
 
     def line_for(

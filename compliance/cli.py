@@ -182,7 +182,7 @@ def _run(args: argparse.Namespace) -> int:
                 raise ConfigError(f"{missing[0]}: no such project directory")
             # The check process is forked first, before the progress display starts its thread.
             with (
-                check_process.checker(gate.warm_up, idle=gate.warm_while_idle) as checker,
+                check_process.checker(gate.warm_up, idle=gate.idle_work(paths, repo_root)) as checker,
                 _progress_display(args.format == "table") as on_evaluated,
             ):
                 result = gate.run_check(

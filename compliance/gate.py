@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from compliance import check_process, coverage, mapping
-from compliance.attribute_lines import AttributeLines
+from compliance.attribute_lines import MAX_PREPARSED, AttributeLines, preparse
 from compliance.bridge import BridgedPlan, to_terraform_plan
 from compliance.check_process import Checker
-from compliance.discovery import Project, affected_since, find_projects
+from compliance.discovery import SKIP_DIRS, Project, affected_since, find_projects
 from compliance.errors import ConfigError
 from compliance.evaluate import evaluate_many, evaluate_project, outputs_by_reference
 from compliance.gc_pause import gc_paused
@@ -29,6 +29,7 @@ from compliance.redact import Redactor, cap
 from compliance.sandbox import SandboxMode
 from compliance.scan import offline_checkov, parse_jsonpaths, preload, scan
 from compliance.selection import EvaluationPlan, plan_evaluation
+from compliance.source_files import python_files
 from policies.config import cached_policy_config, load_policy_config
 from policies.context import set_env
 from policies.controls import controls_for, framework_summary
@@ -296,12 +297,19 @@ def warm_up() -> None:
         mapping.preload()
 
 
-def warm_while_idle() -> Iterator[None]:
-    """Check-phase work done in steps while the check process waits for its first job (see
-    check_process.Idle): parsing the graph checks' JSONPath expressions. Failures are left to
-    the check phase, as in warm_up."""
-    with contextlib.suppress(Exception):
-        yield from parse_jsonpaths()
+def idle_work(paths: Sequence[Path] = (), repo_root: Path | None = None) -> check_process.Idle:
+    """What the check process does in steps while it waits for its first job (check_process.Idle):
+    parse the graph checks' JSONPath expressions, then the largest Python files under `paths` (for
+    finding lines; used only if unchanged by then). Failures are left to the check phase."""
+
+    def steps() -> Iterator[None]:
+        with contextlib.suppress(Exception):
+            yield from parse_jsonpaths()
+        if repo_root is not None:
+            with contextlib.suppress(Exception):
+                yield from preparse(repo_root, python_files(paths, SKIP_DIRS, MAX_PREPARSED))
+
+    return steps
 
 
 def _relative(path: Path, repo_root: Path) -> str:
@@ -389,7 +397,7 @@ def run_check(
         policies = read_policies(policies_dir)  # a bad policy file fails before any program runs
     with contextlib.ExitStack() as stack:
         if checker is None:
-            checker = stack.enter_context(check_process.checker(warm_up, idle=warm_while_idle))
+            checker = stack.enter_context(check_process.checker(warm_up, idle=idle_work(paths, repo_root)))
         evaluated = evaluate_plan(
             plan,
             env,

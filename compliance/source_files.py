@@ -8,9 +8,10 @@ read; anything else reads as missing.
 from __future__ import annotations
 
 import os
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
-__all__ = ["MAX_SOURCE_BYTES", "read_source"]
+__all__ = ["MAX_SOURCE_BYTES", "python_files", "read_source"]
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 
@@ -29,3 +30,17 @@ def read_source(root: Path | None, file: str) -> bytes | None:
             return handle.read(MAX_SOURCE_BYTES + 1)[:MAX_SOURCE_BYTES]
     except (OSError, ValueError):
         return None
+
+
+def python_files(paths: Iterable[Path], skip: Collection[str], limit: int) -> list[Path]:
+    """Up to `limit` regular `.py` files under `paths` (hidden directories and those named in `skip`
+    left out, links not followed), the largest first."""
+    found: dict[Path, int] = {}
+    for top in paths:
+        for directory, subdirs, names in os.walk(top):
+            subdirs[:] = sorted(d for d in subdirs if d not in skip and not d.startswith("."))
+            for name in names:
+                path = Path(directory) / name
+                if name.endswith(".py") and path.is_file() and not path.is_symlink():
+                    found[path] = path.stat().st_size
+    return sorted(found, key=lambda p: (-found[p], str(p)))[:limit]

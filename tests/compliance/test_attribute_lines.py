@@ -71,3 +71,45 @@ def test_a_builtin_check_points_at_the_keyword_and_keeps_the_call_line(tmp_path:
     # a check on an attribute the call does not set stays on the call's line
     logging = [f for f in findings if f.check_id == "CKV_AWS_18"]
     assert logging and all(f.line == at.line for f in logging)
+
+
+def position_of(text: str, needle: str) -> SourcePosition:
+    return SourcePosition(file="__main__.py", line=line_of(text, needle))
+
+
+def test_a_file_parsed_ahead_is_used_only_while_its_bytes_are_unchanged(tmp_path: Path) -> None:
+    from compliance import attribute_lines
+    from compliance.attribute_lines import preparse
+
+    program = tmp_path / "__main__.py"
+    program.write_text(PROGRAM)
+    site = Resource(urn="urn:site", type="aws:s3/bucketV2:BucketV2", name="site", custom=True)
+    assert list(preparse(tmp_path, [program])) == [None]  # one step per file
+    assert program.read_bytes() in attribute_lines._PREPARSED
+    at = position_of(PROGRAM, '"site"')
+    assert AttributeLines(tmp_path).line_for(site, at, "aws_s3_bucket", ["acl"]) == line_of(PROGRAM, "acl=")
+    assert program.read_bytes() not in attribute_lines._PREPARSED  # used once
+
+    list(preparse(tmp_path, [program]))
+    changed = PROGRAM.replace('    acl="public-read",\n', '    tags={"a": "b"},\n    acl="public-read",\n')
+    program.write_text(changed)  # a program rewrote the file while it ran: the new bytes count
+    lines = AttributeLines(tmp_path)
+    assert lines.line_for(site, position_of(changed, '"site"'), "aws_s3_bucket", ["acl"]) == line_of(
+        changed, "acl="
+    )
+
+
+def test_python_files_largest_first_without_environments_hidden_dirs_or_links(tmp_path: Path) -> None:
+    from compliance.discovery import SKIP_DIRS
+    from compliance.source_files import python_files
+
+    (tmp_path / "small.py").write_text("x = 1\n")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "big.py").write_text("x = 1\n" * 100)
+    (tmp_path / "lib" / "notes.txt").write_text("x" * 1000)
+    for hidden in (".venv", ".git", "venv"):
+        (tmp_path / hidden).mkdir()
+        (tmp_path / hidden / "huge.py").write_text("x = 1\n" * 1000)
+    (tmp_path / "link.py").symlink_to(tmp_path / "lib" / "big.py")
+    assert python_files([tmp_path], SKIP_DIRS, 10) == [tmp_path / "lib" / "big.py", tmp_path / "small.py"]
+    assert python_files([tmp_path], SKIP_DIRS, 1) == [tmp_path / "lib" / "big.py"]

@@ -198,10 +198,10 @@ def test_warming_while_idle_parses_every_jsonpath_of_the_graph_checks_into_check
         BaseAttributeSolver,
     )
 
-    from compliance.gate import warm_while_idle
+    from compliance.gate import idle_work
     from compliance.scan import jsonpath_statements
 
-    steps = sum(1 for _ in warm_while_idle())
+    steps = sum(1 for _ in idle_work()())
     statements = jsonpath_statements()
     # CKV2_AWS_68 (SageMaker notebooks' IAM roles) reads its role's policy through one
     assert "policy.Statement[?(@.Effect == Allow)].Action[*]" in statements
