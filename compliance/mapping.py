@@ -254,8 +254,21 @@ def _class_of(key: str) -> type:
     module, _, name = key.partition(":")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        cls: type = getattr(importlib.import_module(module), name)
+        cls: type = getattr(_import_submodule(module), name)
     return cls
+
+
+def _import_submodule(module: str) -> types.ModuleType:
+    """`importlib.import_module`, after loading each parent package in full.
+
+    pulumi-aws loads its service packages lazily (`pulumi_aws.s3` is a stand-in until an attribute
+    is read); importing one of their submodules directly leaves the package without the classes its
+    `__init__` exports, so `pulumi_aws.s3.Bucket` would then fail for the rest of the process.
+    """
+    parts = module.split(".")
+    for end in range(1, len(parts)):
+        getattr(importlib.import_module(".".join(parts[:end])), "__all__", None)  # loads a stand-in
+    return importlib.import_module(module)
 
 
 def introspect(cls: type) -> dict[str, list[Any]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -320,3 +322,17 @@ def test_api_gateway_v1_renames() -> None:
     plan = to_terraform_plan(graph(stage, method)).plan
     assert planned(plan, "aws_api_gateway_stage.live") == {"rest_api_id": "api-1", "deployment_id": "dep-1"}
     assert planned(plan, "aws_api_gateway_method.get") == {"rest_api_id": "api-1", "http_method": "GET"}
+
+
+def test_reading_an_args_class_leaves_pulumi_aws_service_packages_whole() -> None:
+    """Introspecting `pulumi_aws.s3.bucket:BucketArgs` must not break `pulumi_aws.s3.Bucket` later in
+    the process (pulumi-aws loads service packages lazily); run in a fresh interpreter."""
+    code = (
+        "from compliance import mapping\n"
+        "mapping.introspect(mapping._class_of('pulumi_aws.s3.bucket:BucketArgs'))\n"
+        "import pulumi_aws\n"
+        "print(pulumi_aws.s3.Bucket.__name__, pulumi_aws.s3.BucketV2.__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["Bucket", "BucketV2"]
