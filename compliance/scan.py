@@ -129,13 +129,21 @@ def _jsonpath_parser() -> Callable[[str], Any]:
 
     try:
         import ply.yacc
+        from bc_jsonpath_ng import parser as bc_jsonpath_parser
         from bc_jsonpath_ng.ext.parser import ExtentedJsonPathParser
         from bc_jsonpath_ng.parser import IteratorToTokenStream
 
         grammar = ExtentedJsonPathParser()
         lexer_class: Any = grammar.lexer_class  # a class, though typed as an instance
+        # the arguments bc_jsonpath_ng's own parse_token_stream passes (same tables, same lookups)
         parser = ply.yacc.yacc(
-            module=grammar, debug=False, write_tables=False, start="jsonpath", errorlog=ply.yacc.NullLogger()
+            module=grammar,
+            debug=False,
+            tabmodule="parser_jsonpath_parsetab",
+            outputdir=os.path.dirname(bc_jsonpath_parser.__file__),
+            write_tables=False,
+            start="jsonpath",
+            errorlog=ply.yacc.NullLogger(),
         )
     except Exception:
         return parse
