@@ -74,9 +74,7 @@ class InProcessChecker:
 
     def _prepare(self, warm: Callable[[], None], idle: Idle) -> None:
         warm()
-        for _ in idle():
-            if self._job_waiting.is_set():
-                return
+        _idle_until(idle, self._job_waiting.is_set)
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         self._job_waiting.set()
@@ -126,6 +124,15 @@ class ForkedChecker:
         self._conn.close()
 
 
+def _idle_until(idle: Idle, job_waiting: Callable[[], bool]) -> None:
+    """Run `idle`'s steps until they end or a job is waiting; a failing step only ends them (idle
+    work is optional: the job itself meets whatever went wrong)."""
+    with contextlib.suppress(Exception):
+        for _ in idle():
+            if job_waiting():
+                return
+
+
 def _ended(exitcode: int | None) -> str:
     if exitcode is None:
         return "still running"
@@ -140,9 +147,7 @@ def _serve(conn: Connection, gate_end: Connection, warm: Callable[[], None], idl
         signal.signal(signum, signal.SIG_DFL)
     die_with_parent()  # and with the gate's thread that forked it
     warm()
-    for _ in idle():
-        if conn.poll():  # a job (or EOF) is waiting: it goes first
-            break
+    _idle_until(idle, conn.poll)  # a job (or EOF) waiting goes first
     # What warming loaded (Checkov's modules and registries) lives as long as this process: out of
     # the collector's sight, so the collections that unpickling a job's graphs triggers stay short.
     gc.freeze()

@@ -237,3 +237,19 @@ def test_a_report_survives_the_json_it_crosses_the_pipe_as() -> None:
         unload_external_checks()
     assert report.stacks[0].findings and report.summary
     assert Report.model_validate_json(report.model_dump_json()) == report
+
+
+def failing_idle_work() -> Iterator[None]:
+    yield
+    raise OSError("idle work failed")
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "in-process"])
+def test_failing_idle_work_does_not_fail_the_jobs(fork: bool) -> None:
+    checker = check_process.start(warm, idle=failing_idle_work, fork=fork)
+    try:
+        threading.Event().wait(0.3)
+        pid, _ = checker.run(where_and_warmed)
+        assert (pid != os.getpid()) == fork
+    finally:
+        checker.close()
