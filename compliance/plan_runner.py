@@ -18,7 +18,8 @@ import contextlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -199,16 +200,19 @@ class ForkedPlanRunner(Runner):
         return report
 
     def _graph_checks_on_two_cores(self, root_folder: str, runner_filter: RunnerFilter) -> Report:
-        """The graph checks' report; every other check runs in a forked grandchild (the graph is
-        saved and read-only by now, and the parent's resource checks finish first)."""
+        """The graph checks' report; half of them, split by estimated cost (`split_by_cost`), run in
+        a forked grandchild (the graph is saved and read-only by now)."""
         registry = self.graph_registry
         checks = list(registry.checks) if registry is not None else []
         if registry is None or len(checks) < 2:
             return self.get_graph_checks_report(root_folder, runner_filter)
+        vertices = self.tf_plan_local_graph.vertices if self.tf_plan_local_graph is not None else []
+        counts = Counter(v.name.split(".", 1)[0] for v in vertices if v.block_type == BlockType.RESOURCE)
+        own, other = split_by_cost(checks, counts)
         try:
-            registry.checks[:] = checks[1::2]
+            registry.checks[:] = other
             other_half = ForkedCall(lambda: self.get_graph_checks_report(root_folder, runner_filter))
-            registry.checks[:] = checks[0::2]
+            registry.checks[:] = own
             try:
                 report = self.get_graph_checks_report(root_folder, runner_filter)
             except BaseException:
@@ -219,6 +223,40 @@ class ForkedPlanRunner(Runner):
             registry.checks[:] = checks
         merge_reports(report, other_half.result())
         return report
+
+
+def _check_types(check: Any) -> set[str]:
+    """The resource types a graph check (and its sub-checks) looks at."""
+    types = {*(check.resource_types or ()), *(getattr(check, "connected_resources_types", None) or ())}
+    for sub in getattr(check, "sub_checks", None) or ():
+        types |= _check_types(sub)
+    return types
+
+
+def split_by_cost(checks: list[Any], type_counts: Mapping[str, int]) -> tuple[list[Any], list[Any]]:
+    """Two lists of graph checks of about equal cost, each in the checks' own order.
+
+    A check's cost is taken as the number of resources of the types it reads (every resource for
+    `all`/`resource`), plus one; the heaviest are placed first, each on the lighter side.
+    """
+    total = sum(type_counts.values())
+
+    def cost(check: Any) -> int:
+        types = _check_types(check)
+        if types & {"all", "resource"}:
+            return total + 1
+        return 1 + sum(type_counts.get(t, 0) for t in types)
+
+    loads = [0, 0]
+    side: dict[int, int] = {}
+    for index in sorted(range(len(checks)), key=lambda i: -cost(checks[i])):
+        lighter = 0 if loads[0] <= loads[1] else 1
+        side[index] = lighter
+        loads[lighter] += cost(checks[index])
+    halves: tuple[list[Any], list[Any]] = ([], [])
+    for index, check in enumerate(checks):
+        halves[side[index]].append(check)
+    return halves
 
 
 @contextlib.contextmanager

@@ -244,3 +244,28 @@ def test_a_forked_call_dies_with_the_process_that_forked_it(
             break
         threading.Event().wait(0.02)
     assert _state(grandchild) in (None, "Z")
+
+
+def test_graph_checks_are_split_by_the_resources_they_read() -> None:
+    from types import SimpleNamespace
+
+    from compliance.plan_runner import split_by_cost
+
+    def check(name: str, types: list[str], *subs: SimpleNamespace) -> SimpleNamespace:
+        return SimpleNamespace(id=name, resource_types=types, connected_resources_types=[], sub_checks=subs)
+
+    counts = {"aws_iam_role": 100, "aws_s3_bucket": 50, "aws_kms_key": 10}
+    checks = [
+        check("a", ["aws_s3_bucket"]),  # cost 51
+        check("b", ["aws_iam_role"]),  # 101
+        check("c", ["aws_kms_key"]),  # 11
+        check("d", ["azurerm_storage_account"]),  # 1: no such resource
+        check("e", [], check("e1", ["aws_s3_bucket"]), check("e2", ["aws_kms_key"])),  # 61
+        check("f", ["aws_sagemaker_notebook_instance"]),  # 1
+    ]
+    first, second = split_by_cost(checks, counts)
+    # 113 against 113, each half in the checks' own order (every other check would be 63 / 163)
+    assert [c.id for c in first] == ["b", "c", "d"]
+    assert [c.id for c in second] == ["a", "e", "f"]
+    everything = check("g", ["all"])
+    assert split_by_cost([*checks, everything], counts)[0][-1] is everything  # the heaviest of all
