@@ -4,9 +4,10 @@ Checkov's `Runner.run` parses the plans, builds one graph, then runs the resourc
 them the graph checks (CKV2_*, YAML checks). Almost every resource check reads only its resource's
 own parsed config, so `ForkedPlanRunner` forks right after parsing: the child builds the graph and
 runs the graph checks and the few resource checks that read the graph, while the parent runs the
-other resource checks. Once the graph is saved, the child forks once more and the two run half
-of the graph checks each. The same records as Checkov's run; where `os.fork` is missing it runs
-sequentially.
+other resource checks. Once the graph is saved, the child forks once more and the two split the
+graph checks by estimated cost (`split_by_cost`). The child builds the graph with
+compliance.local_graph (Checkov's graph, indexed). The same records as Checkov's run; where
+`os.fork` is missing it runs sequentially.
 
 `on_resource_records` receives the parent's resource-check records as soon as they exist, while
 the child still works: the caller turns them into findings meanwhile.
