@@ -273,19 +273,10 @@ def checks_from_snapshot(
     )
 
 
-def report_json_from_snapshot(
-    graphs: Sequence[StackGraph],
-    env: str,
-    policies_dir: Path,
-    snapshot: PolicySnapshot,
-    policies: Policies,
-    repo_root: Path,
-    today: date | None,
-) -> str:
-    """checks_from_snapshot's Report as JSON: what run_check's check process sends back (a Report
-    of thousands of findings crosses the pipe faster as JSON than pickled)."""
-    report = checks_from_snapshot(graphs, env, policies_dir, snapshot, policies, repo_root, today)
-    return report.model_dump_json()
+def as_json(job: Callable[..., Report], *args: Any) -> str:
+    """`job(*args)`'s Report as JSON: how run_check's check process sends it back (a Report of
+    thousands of findings crosses the pipe faster as JSON than pickled)."""
+    return job(*args).model_dump_json()
 
 
 def warm_up() -> None:
@@ -410,11 +401,8 @@ def run_check(
         )
         graphs = [g for p, g in evaluated if p.path.resolve() in plan.reported]
         with frozen_policies(snapshot) as policies_dir:
-            report = Report.model_validate_json(
-                checker.run(
-                    report_json_from_snapshot, graphs, env, policies_dir, snapshot, policies, repo_root, today
-                )
-            )
+            job = (checks_from_snapshot, graphs, env, policies_dir, snapshot, policies, repo_root, today)
+            report = Report.model_validate_json(checker.run(as_json, *job))
     report.summary["policies"] = snapshot.summary()
     if plan.referenced_only:
         report.summary["evaluated_for_references"] = [
