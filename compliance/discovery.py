@@ -11,18 +11,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from compliance.errors import ConfigError
-
-
-def git_toplevel(path: Path) -> Path | None:
-    """The working tree of the Git repository containing `path` (the nearest directory with a `.git`
-    directory or file, as Git finds it), resolved; None outside a repository. No GitPython: it is
-    needed before any program starts."""
-    here = Path(path).resolve()
-    for directory in (here, *here.parents):
-        if (directory / ".git").exists():
-            return directory
-    return None
-
+from compliance.worktree import git_toplevel as git_toplevel  # re-exported
 
 SKIP_DIRS = frozenset({".venv", "venv", "node_modules", "__pycache__"})
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")

@@ -10,9 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SECRET = "[secret]"
-"""Placeholder that replaces every Pulumi secret value in a graph. Real secrets never leave the
-evaluation subprocess."""
+from compliance.constants import SECRET as SECRET  # re-exported: most users import it from here
 
 Result = Literal["passed", "failed", "waived", "skipped"]
 Level = Literal["mandatory", "advisory", "disabled"]

@@ -2,7 +2,7 @@
 
 A `Redactor` knows the secret values of one run — every inherited environment variable whose name
 looks like a credential, plus the `secure:` config values or placeholders it is given — and
-replaces each occurrence with `[secret]` (`compliance.model.SECRET`). `cap()` keeps an error short
+replaces each occurrence with `[secret]` (`compliance.constants.SECRET`). `cap()` keeps an error short
 enough for a report or a PR comment.
 """
 
@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from compliance.model import SECRET
+from compliance.constants import SECRET
 
 __all__ = ["CAP_LIMIT", "MIN_SECRET_LENGTH", "Redactor", "cap", "looks_like_credential"]
 
