@@ -12,9 +12,13 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compliance.errors import ConfigError
-from compliance.model import Report, StackGraph
+
+if TYPE_CHECKING:  # imported at run time only after the first program started (pydantic is slow)
+    from compliance.evaluation.starter import EarlyStart
+    from compliance.model import Report, StackGraph
 
 FORMATS = ("table", "json", "markdown", "sarif", "junit")
 
@@ -112,18 +116,25 @@ def write_report(out: Path, text: str) -> None:
 
 def _repo_root(start: Path) -> Path:
     """The Git working tree containing `start`, or `start` itself outside a repository."""
-    from compliance.discovery import git_toplevel
+    from compliance.worktree import git_toplevel
 
     return git_toplevel(start) or start
 
 
 def run(args: argparse.Namespace) -> int:
-    """Handle `gitops check`; returns the exit status (128 + N when signal N stopped it)."""
+    """Handle `gitops check`; returns the exit status (128 + N when signal N stopped it).
+
+    Unless the graphs come from a file, a program process starts first of all (it imports its SDK
+    while this one imports the gate: compliance.evaluation.starter.early_start).
+    """
+    from compliance.evaluation.starter import early_start
     from compliance.processes import Stopped, stop_on_signals
 
     with stop_on_signals():
         try:
-            return _run(args)
+            programs = not (args.from_preview or args.from_state)
+            with early_start(_repo_root(Path.cwd()).resolve() if programs else None, args.sandbox) as early:
+                return _run(args, early)
         except Stopped as exc:  # every evaluation it started is already killed
             _error(f"stopped by {exc.name}; running evaluations were killed")
             return exc.status
@@ -150,7 +161,7 @@ def _progress_display(shown: bool) -> Iterator[Callable[[StackGraph], None] | No
         )
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, early: EarlyStart) -> int:
     from compliance import check_process, gate
     from compliance.evaluate import parse_overrides
     from policies.errors import PolicyConfigError
@@ -197,6 +208,7 @@ def _run(args: argparse.Namespace) -> int:
                     config_overrides=parse_overrides(args.config),
                     checker=checker,
                     on_evaluated=on_evaluated,
+                    early=early,
                 )
     except (ConfigError, PolicyConfigError, check_process.CheckProcessDied) as exc:
         _error(str(exc))

@@ -23,6 +23,7 @@ from compliance.check_process import Checker
 from compliance.discovery import SKIP_DIRS, Project, affected_since, find_projects
 from compliance.errors import ConfigError
 from compliance.evaluate import evaluate_many, evaluate_project, outputs_by_reference
+from compliance.evaluation.starter import EarlyStart
 from compliance.gc_pause import gc_paused
 from compliance.model import Finding, Report, StackGraph, StackReport
 from compliance.redact import Redactor, cap
@@ -318,8 +319,10 @@ def evaluate_plan(
     on_evaluated: Progress | None = None,
     sandbox: SandboxMode = "auto",
     config_overrides: Mapping[str, str] | None = None,
+    early: EarlyStart | None = None,
 ) -> list[tuple[Project, StackGraph]]:
-    """Evaluate a plan: `evaluate` together, then each `extra` with the outputs it references."""
+    """Evaluate a plan: `evaluate` together, then each `extra` with the outputs it references.
+    `early`: a program process started ahead of time (compliance.evaluation.starter)."""
     graphs = evaluate_many(
         plan.evaluate,
         env,
@@ -329,6 +332,7 @@ def evaluate_plan(
         on_done=on_evaluated,
         sandbox=sandbox,
         config_overrides=config_overrides,
+        early=early,
     )
     by_name = {g.project: g for g in graphs}
     done = [(next(p for p in plan.evaluate if p.name == g.project), g) for g in graphs]
@@ -371,12 +375,14 @@ def run_check(
     sandbox: SandboxMode = "auto",
     config_overrides: Mapping[str, str] | None = None,
     checker: Checker | None = None,
+    early: EarlyStart | None = None,
 ) -> Report:
     """`gitops check` over project paths: the whole pipeline, returning the Report.
 
     Every policy file is read into memory before the first program starts; checks are loaded from a
     fresh private copy of those bytes after the programs ran, so no program can change a verdict.
     `checker`: where the check phase runs (compliance.check_process; started here when None).
+    `early`: a program process started ahead of time, for the first program it fits.
     """
     found = find_projects(paths, env)
     if not found:
@@ -398,6 +404,7 @@ def run_check(
             on_evaluated=on_evaluated,
             sandbox=sandbox,
             config_overrides=config_overrides,
+            early=early,
         )
         graphs = [g for p, g in evaluated if p.path.resolve() in plan.reported]
         with frozen_policies(snapshot) as policies_dir:

@@ -85,7 +85,12 @@ def _command(confined: Confined) -> tuple[list[str], Callable[[], None] | None]:
 
 
 def spawn(
-    confined: Confined, *, cwd: Path, stdout: IO[bytes] | int | None, stderr: IO[bytes] | int | None
+    confined: Confined,
+    *,
+    cwd: Path,
+    stdout: IO[bytes] | int | None,
+    stderr: IO[bytes] | int | None,
+    stdin: int = subprocess.DEVNULL,
 ) -> subprocess.Popen[bytes]:
     """Start `confined` in its own session, as its dedicated uid if any; always end it with kill_tree.
 
@@ -100,7 +105,7 @@ def spawn(
             argv,
             cwd=cwd,
             env=confined.env,
-            stdin=subprocess.DEVNULL,
+            stdin=stdin,
             stdout=stdout,
             stderr=stderr,
             start_new_session=True,

@@ -48,6 +48,7 @@ __all__ = [
     "confine",
     "grant",
     "interpreter_paths",
+    "others_can_read",
     "probe_bubblewrap",
 ]
 
@@ -276,7 +277,7 @@ def _process_confinement(
         notes.append("runs as the gate's own user")
         return Confined(list(argv), marked, "process", notes, run_id=run_id)
     program = shutil.which(argv[0], path=env.get("PATH")) or argv[0]
-    blocked = [p for p in [Path(program), *read_only] if not _others_can_read(Path(p))]
+    blocked = [p for p in [Path(program), *read_only] if not others_can_read(Path(p))]
     if blocked:
         notes.append(f"runs as root: {blocked[0]} is not readable by other users, so no separate uid")
         return Confined(list(argv), marked, "process", notes, run_id=run_id)
@@ -300,7 +301,7 @@ def _chown_tree(root: Path, user: int) -> None:
             os.lchown(os.path.join(parent, name), user, user)
 
 
-def _others_can_read(path: Path) -> bool:
+def others_can_read(path: Path) -> bool:
     """Whether a user with no relation to the owners can reach and read `path` (following symlinks)."""
     try:
         target = path.resolve(strict=True)

@@ -1,10 +1,12 @@
 """Program-side bootstrap: run one Pulumi Python program against the gate's resource monitor.
 
-Started by the gate as `<program's python> -s -B bootstrap.py REQUEST` (a script path, never
+Started by the gate as `<program's python> -s -B bootstrap.py` (a script path, never
 `-m compliance...`): it runs under the PROGRAM's interpreter and imports only the standard library
-and the program's own Pulumi SDK (any 3.x from the last two years). REQUEST is a JSON file: monitor
-address, project, stack, organization, program path, directories for sys.path, config file name.
-Config comes from PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS like under the Pulumi CLI.
+and the program's own Pulumi SDK (any 3.x from the last two years). It imports the SDK first, then
+reads the request: one line of JSON on stdin (monitor address, project, stack, organization,
+program path, directories for sys.path, config file name, and `environment`: PULUMI_CONFIG and
+PULUMI_CONFIG_SECRET_KEYS, put in os.environ as the Pulumi CLI would). The gate may therefore start
+this process before it knows which program it will run (compliance.evaluation.starter).
 
 Nothing this process writes decides the gate's result: the gate records what the program
 registers over gRPC. This process only adds, per registration, the source position (inside the
@@ -461,10 +463,52 @@ def configure(request: dict[str, Any], positions_module: Any) -> tuple[Any, Any,
     return positions, proxy, engine
 
 
+PRELOADED = (
+    "grpc",
+    "pulumi",
+    "pulumi.resource",
+    "pulumi.runtime",
+    "pulumi.runtime.resource",
+    "pulumi.runtime.stack",
+    "pulumi.runtime.settings",
+    "pulumi.runtime.proto",
+    "pulumi_aws",
+)
+"""Imported before the request arrives, from the interpreter's own environment (never the project's
+directories, which join sys.path only with the request)."""
+
+
+def preload() -> None:
+    """Import the SDK while the gate still prepares the request; a missing or broken module is
+    left to configure() and the program, which report it."""
+    for name in PRELOADED:
+        if importlib.util.find_spec(name.partition(".")[0]) is None:
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception:
+            return
+
+
+def read_request(stream: typing.BinaryIO) -> dict[str, Any]:
+    """The request: one line of JSON (the gate's end of the pipe may stay open in its children)."""
+    line = stream.readline()
+    if not line.strip():
+        raise SystemExit("bootstrap: no request on stdin")
+    request: dict[str, Any] = json.loads(line)
+    return request
+
+
 def main(argv: list[str]) -> int:
-    """Evaluate the program described by the request file argv[1]; 0 when it ran to the end."""
-    request = json.loads(Path(argv[1]).read_text())
+    """Import the SDK, read the request from stdin, evaluate its program; 0 when it ran to the end."""
+    del argv
     sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != HERE and p != "."]
+    preload()
+    request = read_request(sys.stdin.buffer)
+    devnull = os.open(os.devnull, os.O_RDONLY)  # the program reads nothing of the gate's
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    os.environ.update(request.get("environment", {}))
     positions_module = _load_positions()
     os.chdir(request["cwd"])
     # program dir, then project dir, then the repository's shared libraries beside the project

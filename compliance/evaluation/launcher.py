@@ -2,16 +2,15 @@
 
 For each project: the bootstrap (compliance/evaluation/bootstrap.py) runs under the interpreter of
 the project's own environment (compliance.environments.project_interpreter; the gate's own
-otherwise), wrapped by compliance.sandbox.confine, with an allow-listed environment. The program is
-started first; while it imports its SDK, the gate imports the monitor (compliance.evaluation.monitor:
-gRPC and the Pulumi protocol) and listens on a unix socket in a directory of a private temporary
-directory that the program can read but not write. The program does not wait for it to start: the
-bootstrap answers the SDK's feature queries from the request, and the program's first real monitor
-call waits for the socket. The graph is what the program registered; its exit status and its own
-error complete it.
-
-Temporary directory layout (owned by the gate): `home/` (the program's HOME and TMPDIR, its only
-writable place), `monitor/monitor.sock`, `request.json`, `log` (the program's output).
+otherwise), wrapped by compliance.sandbox.confine, with an allow-listed environment
+(compliance.evaluation.starter.start_program). The process is started first, or was started before
+the gate knew the program (starter.early_start), and imports its SDK; the gate sends it the request
+(program, config, monitor address), then imports the monitor (compliance.evaluation.monitor: gRPC
+and the Pulumi protocol) and listens on a unix socket in a directory of the process's private
+temporary directory that the program can read but not write. The program does not wait for it to
+start: the bootstrap answers the SDK's feature queries from the request, and the program's first
+real monitor call waits for the socket. The graph is what the program registered; its exit status
+and its own error complete it.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -37,16 +35,9 @@ from compliance.evaluation.config import apply_overrides, config_position, confi
 from compliance.evaluation.features import MONITOR_FEATURES
 from compliance.evaluation.lookups import load_lookup_pins
 from compliance.evaluation.program import Program
+from compliance.evaluation.starter import BOOTSTRAP, EarlyStart, StartFailed, start_program
 from compliance.model import StackGraph
-from compliance.processes import kill_tree, spawn
-from compliance.sandbox import (
-    SandboxMode,
-    allowed_environment,
-    confine,
-    grant,
-    interpreter_paths,
-    probe_bubblewrap,
-)
+from compliance.sandbox import SandboxMode, grant, probe_bubblewrap
 
 __all__ = [
     "BOOTSTRAP",
@@ -56,8 +47,6 @@ __all__ = [
     "library_paths",
     "outputs_by_reference",
 ]
-
-BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
 
 
 def _program(project_dir: Path, settings: Mapping[str, Any], pulumi_yaml: Path) -> tuple[Path, Path]:
@@ -145,6 +134,7 @@ class Launch:
             "PULUMI_CONFIG": json.dumps(values),
             "PULUMI_CONFIG_SECRET_KEYS": json.dumps(secret_keys),
         }
+        self.request["environment"] = self.config_env
 
     def missing_environment(self) -> str | None:
         """`run gitops install` advice when Pulumi.yaml names an environment that does not exist."""
@@ -155,25 +145,10 @@ class Launch:
         found = project_interpreter(self.cwd, self.settings)
         return Path(found) if found is not None else Path(sys.executable)
 
-    def environment(self, interpreter: Path, tmp: Path) -> dict[str, str]:
-        """The whole environment the program gets: the sandbox's allow-list plus the evaluation's own."""
-        return allowed_environment(
-            os.environ,
-            {
-                "PATH": os.pathsep.join([str(interpreter.parent), "/usr/local/bin", "/usr/bin", "/bin"]),
-                "PYTHONHASHSEED": "0",
-                "PYTHONDONTWRITEBYTECODE": "1",
-                "PYTHONNOUSERSITE": "1",
-                "GRPC_VERBOSITY": "ERROR",
-                **self.config_env,
-            },
-            home=tmp,
-        )
-
-    def read_only(self, interpreter: Path) -> list[Path]:
-        """What the program may read: the repository, its interpreter's environment, the bootstrap."""
-        paths = [self.root, self.cwd, BOOTSTRAP.parent, *(Path(p) for p in self.libraries)]
-        paths += interpreter_paths(interpreter)
+    def read_only(self) -> list[Path]:
+        """What the program may read besides its interpreter and the bootstrap: the repository, the
+        project and the shared libraries beside it."""
+        paths = [self.root, self.cwd, *(Path(p) for p in self.libraries)]
         return list(dict.fromkeys(p.resolve() for p in paths))
 
 
@@ -198,9 +173,11 @@ def evaluate_project(
     repo_root: Path | None = None,
     sandbox: SandboxMode = "auto",
     config_overrides: Mapping[str, str] | None = None,
+    early: EarlyStart | None = None,
 ) -> StackGraph:
     """Run the Pulumi project at `project_dir` for stack `env` against the gate's monitor; its graph.
 
+    `early`: a process started ahead of time, used when it fits this program.
     Never raises for a broken program or config: the graph carries a one-line `error` instead.
     Raises SandboxUnavailable (a ConfigError) for `sandbox="required"` where bubblewrap cannot run.
     """
@@ -217,60 +194,33 @@ def evaluate_project(
         error = f"{launch.program.path}: cannot start {interpreter}: the project's interpreter does not exist"
         return fallback.model_copy(update={"error": error})
     own_sdks = program_site_packages(interpreter) if interpreter != Path(sys.executable) else None
-    # A unix socket path must stay under ~100 bytes: avoid a long $TMPDIR.
-    short = "/tmp" if len(tempfile.gettempdir()) > 60 and os.path.isdir("/tmp") else None
-    with tempfile.TemporaryDirectory(prefix="gitops-eval-", dir=short) as tmp_name:
-        tmp = Path(tmp_name).resolve()
-        tmp.chmod(0o711)  # a dedicated uid (process confinement as root) reaches home/ and monitor/
-        home, socket_dir = tmp / "home", tmp / "monitor"
-        home.mkdir(mode=0o700)
-        socket_dir.mkdir(mode=0o755)
-        socket = socket_dir / "monitor.sock"
-        request_file = tmp / "request.json"
-        request_file.write_text(json.dumps({**launch.request, "monitor": f"unix:{socket}"}))
-        request_file.chmod(0o644)
-        argv = [str(interpreter), "-s", "-B", str(BOOTSTRAP), str(request_file)]
-        try:
-            confined = confine(
-                argv,
-                mode=sandbox,
-                read_only=[*launch.read_only(interpreter), request_file, socket_dir],
-                writable=[home],
-                env=launch.environment(interpreter, home),
-                cwd=launch.cwd,
-            )
-        except SandboxUnavailable:
-            raise  # --sandbox required where it cannot run: the whole command stops
-        except (OSError, ValueError) as exc:
-            return fallback.model_copy(
-                update={"error": f"{launch.program.path}: cannot confine the program: {exc}"}
-            )
-        fallback.confinement = confined.confinement
-        log_path = tmp / "log"
-        with log_path.open("wb") as log:
-            try:
-                process = spawn(confined, cwd=launch.cwd, stdout=log, stderr=log)
-            except OSError as exc:  # the project's interpreter is gone or not executable
-                error = f"{launch.program.path}: cannot start {interpreter}: {exc.strerror or exc}"
-                return fallback.model_copy(update={"error": error})
-            try:
-                # Imported once the program runs: it imports its own SDK meanwhile, on the other core.
-                from compliance.evaluation.monitor import MonitorServer, Recorder
+    started = early.take(interpreter, sandbox, launch.read_only()) if early is not None else None
+    if started is None:
+        try:  # SandboxUnavailable (--sandbox required where it cannot run) stops the whole command
+            started = start_program(interpreter, read_only=launch.read_only(), mode=sandbox, cwd=launch.cwd)
+        except StartFailed as exc:
+            return fallback.model_copy(update={"error": f"{launch.program.path}: {exc}"})
+    confined = started.confined
+    fallback.confinement = confined.confinement
+    try:
+        started.send({**launch.request, "monitor": f"unix:{started.socket_dir / 'monitor.sock'}"})
+        # Imported once the program runs: it imports its own SDK meanwhile, on the other core.
+        from compliance.evaluation.monitor import MonitorServer, Recorder
 
-                recorder = Recorder(replace(launch.program, sdk_path=own_sdks))
-                with MonitorServer(recorder, socket_dir) as server:
-                    grant(confined, server.path)
-                    try:
-                        process.wait(timeout=timeout)
-                    except subprocess.TimeoutExpired:
-                        error = f"{launch.program.path}: evaluation timed out after {timeout:g}s"
-                        return fallback.model_copy(update={"error": error})
-            finally:
-                kill_tree(process)  # children that outlive the program die with it
-            data = recorder.graph()
-            if data["error"] is None and process.returncode != 0:
-                detail = recorder.mask(_last_line(log_path))
-                data["error"] = f"evaluation crashed (exit {process.returncode}): {detail}"
+        recorder = Recorder(replace(launch.program, sdk_path=own_sdks))
+        with MonitorServer(recorder, started.socket_dir) as server:
+            grant(confined, server.path)
+            try:
+                started.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                error = f"{launch.program.path}: evaluation timed out after {timeout:g}s"
+                return fallback.model_copy(update={"error": error})
+        data = recorder.graph()
+        if data["error"] is None and started.process.returncode != 0:
+            detail = recorder.mask(_last_line(started.log_path))
+            data["error"] = f"evaluation crashed (exit {started.process.returncode}): {detail}"
+    finally:
+        started.close()  # children that outlive the program die with it
     advice = launch.missing_environment()
     if advice and data["error"] and "ModuleNotFoundError" in data["error"]:
         data["error"] = f"{data['error']} ({advice})"
@@ -300,12 +250,13 @@ def evaluate_many(
     on_done: Callable[[StackGraph], None] | None = None,
     sandbox: SandboxMode = "auto",
     config_overrides: Mapping[str, str] | None = None,
+    early: EarlyStart | None = None,
 ) -> list[StackGraph]:
     """Evaluate projects in dependency order (independent ones concurrently, up to `jobs`).
 
     Each project sees its dependencies' outputs through its StackReferences; a project whose
     dependency failed is not run and gets an error naming that dependency. Results are in
-    topological order.
+    topological order. `early`: a process started ahead of time, for the first program it fits.
     """
     if sandbox == "required":  # stop before any program starts, not once per stack
         found = probe_bubblewrap()
@@ -338,6 +289,7 @@ def evaluate_many(
             repo_root=repo_root,
             sandbox=sandbox,
             config_overrides=config_overrides,
+            early=early,
         )
         # The project name comes from Pulumi.yaml; keep discovery's name for scheduling.
         return graph if graph.project == project.name else graph.model_copy(update={"project": project.name})

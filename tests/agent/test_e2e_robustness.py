@@ -25,11 +25,11 @@ from tests.agent.fixture_repo import commit_all, write_stack
 
 def program_sees_suffix(monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
     """Programs get an allow-listed environment: add FIXTURE_D_SUFFIX to it (a changed tooling)."""
-    from compliance.evaluation.launcher import Launch
+    from compliance.evaluation import starter
 
-    original = Launch.environment
+    original = starter.program_environment
     monkeypatch.setattr(
-        Launch, "environment", lambda self, *a: {**original(self, *a), "FIXTURE_D_SUFFIX": suffix}
+        starter, "program_environment", lambda *a: {**original(*a), "FIXTURE_D_SUFFIX": suffix}
     )
 
 

@@ -1,4 +1,5 @@
-"""The program starts before the gate's monitor listens: it runs until its first monitor call."""
+"""A program process starts before its request and before the gate's monitor listens: it takes its
+request from one line on stdin, then runs until its first monitor call."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from compliance.evaluation.launcher import BOOTSTRAP, Launch
 from compliance.evaluation.monitor import MonitorServer, Recorder
+from compliance.evaluation.starter import program_environment
 
 PROGRAM = """\
 import pathlib
@@ -33,17 +35,23 @@ def test_program_runs_before_the_monitor_listens_and_its_calls_wait_for_it(tmp_p
     home, socket_dir = tmp_path / "home", tmp_path / "monitor"
     home.mkdir()
     socket_dir.mkdir()
-    request = tmp_path / "request.json"
-    request.write_text(json.dumps({**launch.request, "monitor": f"unix:{socket_dir / 'monitor.sock'}"}))
+    request = {**launch.request, "monitor": f"unix:{socket_dir / 'monitor.sock'}"}
     interpreter = Path(sys.executable)
     process = subprocess.Popen(
-        [str(interpreter), "-s", "-B", str(BOOTSTRAP), str(request)],
-        cwd=launch.cwd,
-        env=launch.environment(interpreter, home),
+        [str(interpreter), "-s", "-B", str(BOOTSTRAP)],
+        cwd=tmp_path,  # not the project's: the request says where the program runs
+        env=program_environment(interpreter, home),
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    assert process.stdin is not None
     try:
+        time.sleep(0.5)
+        assert process.poll() is None and not marker.exists()  # waiting for its request
+        # One line, and the pipe stays open: the gate's forked children may hold its end.
+        process.stdin.write(json.dumps(request).encode() + b"\n")
+        process.stdin.flush()
         deadline = time.monotonic() + 60
         while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -51,9 +59,11 @@ def test_program_runs_before_the_monitor_listens_and_its_calls_wait_for_it(tmp_p
         assert process.poll() is None  # still waiting for the monitor, not failed
         recorder = Recorder(launch.program)
         with MonitorServer(recorder, socket_dir):
-            output, _ = process.communicate(timeout=60)
+            process.wait(timeout=60)
     finally:
         process.kill()
+        process.stdin.close()
+    output = process.stdout.read() if process.stdout else b""
     assert process.returncode == 0, output.decode()
     graph = recorder.graph()
     assert graph["error"] is None

@@ -14,7 +14,7 @@ import pytest
 
 from compliance.errors import ConfigError
 from compliance.evaluate import evaluate_project, parse_overrides
-from compliance.evaluation import launcher
+from compliance.evaluation import launcher, starter
 from compliance.model import StackGraph
 
 REPO = Path(__file__).resolve().parents[2]
@@ -390,7 +390,7 @@ def test_the_program_is_started_through_the_sandbox_with_its_mode_and_paths(
         )
         return Confined(argv=list(argv), env=dict(env), confinement="process")
 
-    monkeypatch.setattr(launcher, "confine", spy)
+    monkeypatch.setattr(starter, "confine", spy)
     path = project(tmp_path, "boxed", {"__main__.py": "import pulumi\npulumi.export('ok', True)\n"})
     graph = evaluate_project(path, "dev", repo_root=tmp_path, sandbox="required")
     assert graph.error is None and graph.outputs == {"ok": True}
@@ -398,13 +398,13 @@ def test_the_program_is_started_through_the_sandbox_with_its_mode_and_paths(
     (call,) = calls
     assert call["mode"] == "required"
     (writable,) = call["writable"]  # type: ignore[misc]
-    assert call["argv"][2:4] == ["-B", str(launcher.BOOTSTRAP)]  # type: ignore[index]
-    request = Path(call["argv"][-1])  # type: ignore[index]
-    private = request.parent
+    assert call["argv"][1:] == ["-s", "-B", str(launcher.BOOTSTRAP)]  # type: ignore[index]  # request: stdin
+    private = writable.parent
     assert writable == private / "home"  # the program writes only its home
     assert call["env"]["HOME"] == str(writable)  # type: ignore[index]
+    assert "PULUMI_CONFIG" not in call["env"]  # type: ignore[operator]  # config comes with the request
     read_only = call["read_only"]
-    assert request in read_only and private / "monitor" in read_only  # type: ignore[operator]
+    assert private / "monitor" in read_only  # type: ignore[operator]
     assert tmp_path.resolve() in read_only and launcher.BOOTSTRAP.parent in read_only  # type: ignore[operator]
     assert call["cwd"] == path.resolve()
     assert not private.exists()  # the private directory is gone after the run

@@ -271,7 +271,7 @@ def test_as_root_a_whole_evaluation_runs_as_the_dedicated_uid(no_bubblewrap, mon
     import tempfile
 
     from compliance.evaluate import evaluate_project
-    from compliance.evaluation import launcher
+    from compliance.evaluation import launcher, starter
 
     if not list(WHEELHOUSE.glob("pulumi-3.140.0-*.whl")):
         pytest.skip(f"no pulumi 3.140.0 wheel in {WHEELHOUSE} (make install fetches it)")
@@ -292,7 +292,7 @@ def test_as_root_a_whole_evaluation_runs_as_the_dedicated_uid(no_bubblewrap, mon
         for path in (base / "repo", app):
             path.chmod(0o755)
         monkeypatch.setattr(launcher, "project_interpreter", lambda *_: venv / "bin" / "python")
-        monkeypatch.setattr(launcher, "confine", functools.partial(confine, probe=lambda: no_bubblewrap))
+        monkeypatch.setattr(starter, "confine", functools.partial(confine, probe=lambda: no_bubblewrap))
         graph = evaluate_project(app, "dev", repo_root=base / "repo", timeout=120)
         assert graph.error is None, graph.error
         assert graph.confinement == "process"

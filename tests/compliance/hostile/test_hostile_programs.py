@@ -215,7 +215,6 @@ def test_file_assets_are_hashed_only_inside_the_repository(tmp_path: Path) -> No
 
 
 SQUATTER = """\
-import json
 import os
 import socket
 import sys
@@ -224,12 +223,11 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-request = Path(sys.argv[-1])
-monitor = Path(json.loads(request.read_text())["monitor"].removeprefix("unix:"))
-attempts = {}
+# the request came on stdin and is gone; the socket sits beside the program's home
+monitor = Path(os.environ["HOME"]).parent / "monitor" / "monitor.sock"
+attempts = {"read the request again": repr(sys.stdin.read())}
 for name, attack in {
     "replace the socket": lambda: os.unlink(monitor),
-    "rewrite the request": lambda: request.write_text("{}"),
     "plant a file beside the socket": lambda: (monitor.parent / "monitor.sock.new").write_text("x"),
     "listen beside the socket": lambda: socket.socket(socket.AF_UNIX).bind(str(monitor) + ".2"),
 }.items():
@@ -251,5 +249,7 @@ def test_the_monitor_socket_and_the_request_are_out_of_the_programs_reach(tmp_pa
     graph = evaluate_project(path, "dev", repo_root=tmp_path, sandbox="required")
     assert graph.error is None, graph.error
     assert graph.confinement == "bubblewrap"
-    assert set(graph.outputs["attempts"].values()) <= {"PermissionError", "OSError"}, graph.outputs
+    attempts = graph.outputs["attempts"]
+    assert attempts.pop("read the request again") == "''", graph.outputs
+    assert len(attempts) == 3 and set(attempts.values()) <= {"PermissionError", "OSError"}, graph.outputs
     assert [(r.type, r.name) for r in graph.resources] == [("aws:sqs/queue:Queue", "orders")]
