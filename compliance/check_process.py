@@ -146,10 +146,16 @@ def _serve(conn: Connection, gate_end: Connection, warm: Callable[[], None], idl
     for signum in (signal.SIGTERM, signal.SIGINT):  # not the gate's handlers, which kill programs
         signal.signal(signum, signal.SIG_DFL)
     die_with_parent()  # and with the gate's thread that forked it
+    # What warming loads (Checkov's modules and registries, hundreds of thousands of objects) lives
+    # as long as this process: loaded with the collector off, then put out of its sight, so no
+    # collection walks it (the first ones after the import would, for a few tenths of a second of
+    # CPU taken from the programs evaluating meanwhile), and the collections that unpickling a
+    # job's graphs triggers stay short.
+    gc.disable()
     warm()
+    gc.freeze()
+    gc.enable()
     _idle_until(idle, conn.poll)  # a job (or EOF) waiting goes first
-    # What warming loaded (Checkov's modules and registries) lives as long as this process: out of
-    # the collector's sight, so the collections that unpickling a job's graphs triggers stay short.
     gc.freeze()
     while True:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -253,3 +254,34 @@ def test_failing_idle_work_does_not_fail_the_jobs(fork: bool) -> None:
         assert (pid != os.getpid()) == fork
     finally:
         checker.close()
+
+
+LOADED: list[object] = []
+SEEN_WHILE_IDLE: list[tuple[int, bool, bool]] = []
+
+
+def warm_with_cycles() -> None:
+    """Warming that leaves many objects behind, like importing Checkov."""
+    LOADED.extend([[]] for _ in range(20_000))
+    for item in LOADED:
+        item[0].append(item)  # type: ignore[index]  # cycles: what the collector walks
+
+
+def watch_the_collector() -> Iterator[None]:
+    SEEN_WHILE_IDLE.append((gc.get_freeze_count(), gc.isenabled(), bool(LOADED)))
+    yield
+
+
+def seen_while_idle() -> list[tuple[int, bool, bool]]:
+    return list(SEEN_WHILE_IDLE)
+
+
+def test_what_warming_loads_is_out_of_the_collectors_sight_before_idle_work_starts() -> None:
+    checker = ForkedChecker(warm_with_cycles, idle=watch_the_collector)
+    try:
+        threading.Event().wait(0.5)
+        ((frozen, enabled, loaded),) = checker.run(seen_while_idle)
+    finally:
+        checker.close()
+    assert loaded and frozen >= 40_000  # frozen before any collection could walk it
+    assert enabled  # and the collector runs again for what idle work allocates
