@@ -79,6 +79,9 @@ def preload() -> None:
         from checkov.common.checks_infra.registry import get_graph_checks_registry
         from checkov.terraform.plan_runner import Runner  # noqa: F401  (imports the resource registries)
 
+        from compliance.path_search import install
+
+        install()  # dpath's search and get, without walking what a glob cannot reach
         get_graph_checks_registry("terraform").load_checks()
 
 
