@@ -79,9 +79,10 @@ def preload() -> None:
         from checkov.common.checks_infra.registry import get_graph_checks_registry
         from checkov.terraform.plan_runner import Runner  # noqa: F401  (imports the resource registries)
 
-        from compliance.path_search import install
+        from compliance import graph_records, path_search
 
-        install()  # dpath's search and get, without walking what a glob cannot reach
+        path_search.install()  # dpath's search and get, without walking what a glob cannot reach
+        graph_records.install()  # graph-check records without copying each resource's vertex
         get_graph_checks_registry("terraform").load_checks()
 
 
