@@ -21,7 +21,12 @@ def test_everything_but_the_entity_is_a_deep_copy_in_the_same_order() -> None:
     from checkov.common.util.data_structures_utils import pickle_deepcopy
 
     entity = {"config": {"bucket": ["logs"]}, "attributes": {"tags": {"team": "data"}}}
-    result = {"result": "FAILED", "entity": entity, "evaluated_keys": ["acl", ["nested"]], "extra": {"a": [1]}}
+    result = {
+        "result": "FAILED",
+        "entity": entity,
+        "evaluated_keys": ["acl", ["nested"]],
+        "extra": {"a": [1]},
+    }
     copied = graph_records.copy_check_result(result)
     assert copied == pickle_deepcopy(result)
     assert list(copied) == list(result)  # the runner replaces `entity` in place: same key order
@@ -47,7 +52,9 @@ def _graph_records(files: list[str]) -> list[tuple[str, str, str]]:
     )
 
 
-def test_checkov_gives_the_same_graph_records_with_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_checkov_gives_the_same_graph_records_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import checkov.terraform.base_runner as base_runner
     from checkov.common.util.data_structures_utils import pickle_deepcopy
 
