@@ -121,8 +121,14 @@ def only_22(value: Any) -> bool:
     return bool(value == [22])
 
 
+@pytest.mark.parametrize("allow_empty_keys", [False, True], ids=["dpath-default", "as-checkov-sets-it"])
 @pytest.mark.parametrize("document", DOCUMENTS, ids=range(len(DOCUMENTS)))
-def test_search_and_get_answer_as_dpath_does(document: Any) -> None:
+def test_search_and_get_answer_as_dpath_does(
+    document: Any, allow_empty_keys: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dpath import options
+
+    monkeypatch.setattr(options, "ALLOW_EMPTY_STRING_KEYS", allow_empty_keys)
     compared = 0
     globs = globs_for(document)
     for glob in globs:
@@ -147,7 +153,12 @@ def test_the_order_of_yielded_matches_is_dpaths() -> None:
         )
 
 
-def test_a_document_with_an_empty_key_raises_as_dpath_does_even_where_the_glob_does_not_reach() -> None:
+def test_a_document_with_an_empty_key_raises_as_dpath_does_even_where_the_glob_does_not_reach(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dpath import options
+
+    monkeypatch.setattr(options, "ALLOW_EMPTY_STRING_KEYS", False)  # dpath's default; Checkov allows them
     document = {"a": [1], "unrelated": {"": "x"}}
     mine, theirs = (
         _answer(lambda: path_search.search(document, "a")),
