@@ -42,6 +42,7 @@ __all__ = [
     "BubblewrapProbe",
     "Confined",
     "Confinement",
+    "Probe",
     "SandboxMode",
     "allowed_environment",
     "bubblewrap_argv",

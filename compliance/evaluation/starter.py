@@ -6,12 +6,12 @@ directory of the gate (`home/`: its HOME and TMPDIR, its only writable place; `m
 the gate's monitor will listen; `log`: its output). The bootstrap imports its Pulumi SDK at once
 and then waits for the request, which `ProgramProcess.send` writes to its stdin.
 
-`early_start` uses that to gain time in `gitops check`: it starts one process with the gate's own
-interpreter before the gate has even imported its models, and the first program that fits it
-(same interpreter and sandbox mode, everything it must read inside the repository) takes it in
-`compliance.evaluation.launcher.evaluate_project`. No code of a program runs before its request
-is sent, which happens exactly when a freshly started process would have started. A process that
-no program took is killed when the command ends.
+`early_start` uses that to gain time in `gitops check`: where bubblewrap confines programs, it
+starts one process with the gate's own interpreter before the gate has even imported its models,
+and the first program that fits it (same interpreter and sandbox mode, everything it must read
+inside the repository) takes it in `compliance.evaluation.launcher.evaluate_project`. No code of a
+program runs before its request is sent, which happens exactly when a freshly started process
+would have started. A process that no program took is killed when the command ends.
 
 This module imports only the standard library and the sandbox (no pydantic): it runs first.
 """
@@ -34,11 +34,13 @@ from typing import IO, Any
 from compliance.processes import kill_tree, spawn
 from compliance.sandbox import (
     Confined,
+    Probe,
     SandboxMode,
     allowed_environment,
     confine,
     interpreter_paths,
     others_can_read,
+    probe_bubblewrap,
 )
 
 __all__ = [
@@ -209,11 +211,18 @@ class EarlyStart:
 
 
 @contextlib.contextmanager
-def early_start(root: Path | None, mode: SandboxMode) -> Iterator[EarlyStart]:
-    """A process started now with the gate's interpreter, able to run any program under `root`
-    (empty when it cannot start: the program then starts the usual way and meets the error)."""
+def early_start(
+    root: Path | None, mode: SandboxMode, probe: Probe = probe_bubblewrap
+) -> Iterator[EarlyStart]:
+    """A process started now with the gate's interpreter, able to run any program under `root`.
+
+    Only under bubblewrap: this process exists before the policies are frozen, and only there can
+    nothing it might run before its request (nothing but the SDK's own imports, unless the gate's
+    interpreter finds modules in the repository) write outside its home. Empty otherwise, or when
+    it cannot start: programs then start the usual way (and meet the error there).
+    """
     started = None
-    if root is not None:
+    if root is not None and mode != "off" and probe().path is not None:
         with contextlib.suppress(Exception):
             started = start_program(Path(sys.executable), read_only=[root], mode=mode, cwd=root)
     early = EarlyStart(started)
