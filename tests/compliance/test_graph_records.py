@@ -9,12 +9,8 @@ from typing import Any
 import pytest
 
 from compliance import graph_records
-from compliance.bridge import to_terraform_plan
-from compliance.evaluate import evaluate_project
 from compliance.scan import _LOCK, preload
-
-REPO = Path(__file__).resolve().parents[2]
-PROGRAMS = REPO / "tests" / "fidelity" / "programs"
+from tests.fidelity.plans import plan_files
 
 
 def test_everything_but_the_entity_is_a_deep_copy_in_the_same_order() -> None:
@@ -60,14 +56,7 @@ def test_checkov_gives_the_same_graph_records_with_it(
 
     preload()  # installs graph_records
     assert base_runner.pickle_deepcopy is graph_records.copy_check_result  # type: ignore[attr-defined]
-    files = []
-    for case in ("s3", "network", "iam", "cdn"):
-        graph = evaluate_project(PROGRAMS / case, "dev", repo_root=REPO)
-        assert graph.error is None, graph.error
-        path = tmp_path / case / "tfplan.json"
-        path.parent.mkdir()
-        path.write_text(json.dumps(to_terraform_plan(graph).plan))
-        files.append(str(path))
+    files = plan_files(("s3", "network", "iam", "cdn"), tmp_path)
     fast: list[Any] = _graph_records(files)
     monkeypatch.setattr(base_runner, "pickle_deepcopy", pickle_deepcopy)
     assert _graph_records(files) == fast

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from compliance import path_search
-from compliance.bridge import to_terraform_plan
-from compliance.evaluate import evaluate_project
 from compliance.scan import _LOCK, preload
+from tests.fidelity.plans import plan_files
 
 ORIGINAL_SEARCH = path_search._ORIGINAL_SEARCH
 ORIGINAL_GET = path_search._ORIGINAL_GET
 
-REPO = Path(__file__).resolve().parents[2]
-PROGRAMS = REPO / "tests" / "fidelity" / "programs"
 
 DOCUMENTS: list[Any] = [
     {
@@ -187,14 +183,7 @@ def test_checkov_gives_the_same_records_on_real_plans_with_either(
 
     preload()  # installs path_search
     assert dpath.search is path_search.search and dpath.get is path_search.get
-    files = []
-    for case in ("s3", "network", "rds", "iam", "lambda_fn", "cdn"):
-        graph = evaluate_project(PROGRAMS / case, "dev", repo_root=REPO)
-        assert graph.error is None, graph.error
-        path = tmp_path / case / "tfplan.json"
-        path.parent.mkdir()
-        path.write_text(json.dumps(to_terraform_plan(graph).plan))
-        files.append(str(path))
+    files = plan_files(("s3", "network", "rds", "iam", "lambda_fn", "cdn"), tmp_path)
     fast = _records(files)
     monkeypatch.setattr(dpath, "search", ORIGINAL_SEARCH)
     monkeypatch.setattr(dpath, "get", ORIGINAL_GET)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -13,13 +12,10 @@ from typing import Any
 
 import pytest
 
-from compliance.bridge import to_terraform_plan
-from compliance.evaluate import evaluate_project
 from compliance.plan_runner import GRAPH_READING_CHECKS, ForkedCall, ForkedPlanRunner
 from compliance.scan import _LOCK, OFFLINE_ENV, preload
+from tests.fidelity.plans import plan_files as write_plan_files
 
-REPO = Path(__file__).resolve().parents[2]
-PROGRAMS = REPO / "tests" / "fidelity" / "programs"
 # apigw_v1: a resource check that reads the graph (CKV2_AWS_70); s3, network: CKV2 graph checks failing
 CASES = ("apigw_v1", "s3", "network")
 
@@ -29,16 +25,7 @@ Outcome = tuple[str, str, str, str]
 @pytest.fixture(scope="module")
 def plan_files(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """Bridged plans of three fidelity programs, one file each as the gate writes them."""
-    out = tmp_path_factory.mktemp("plans")
-    files = []
-    for case in CASES:
-        graph = evaluate_project(PROGRAMS / case, "dev", repo_root=REPO)
-        assert graph.error is None, graph.error
-        path = out / case / "tfplan.json"
-        path.parent.mkdir()
-        path.write_text(json.dumps(to_terraform_plan(graph).plan))
-        files.append(str(path))
-    return files
+    return write_plan_files(CASES, tmp_path_factory.mktemp("plans"))
 
 
 def outcomes(runner: Any, files: list[str]) -> list[Outcome]:
