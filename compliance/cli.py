@@ -132,9 +132,10 @@ def run(args: argparse.Namespace) -> int:
 
     with stop_on_signals():
         try:
+            repo_root = _repo_root(Path.cwd()).resolve()
             programs = not (args.from_preview or args.from_state)
-            with early_start(_repo_root(Path.cwd()).resolve() if programs else None, args.sandbox) as early:
-                return _run(args, early)
+            with early_start(repo_root if programs else None, args.sandbox) as early:
+                return _run(args, repo_root, early)
         except Stopped as exc:  # every evaluation it started is already killed
             _error(f"stopped by {exc.name}; running evaluations were killed")
             return exc.status
@@ -161,12 +162,11 @@ def _progress_display(shown: bool) -> Iterator[Callable[[StackGraph], None] | No
         )
 
 
-def _run(args: argparse.Namespace, early: EarlyStart) -> int:
+def _run(args: argparse.Namespace, repo_root: Path, early: EarlyStart) -> int:
     from compliance import check_process, gate
     from compliance.evaluate import parse_overrides
     from policies.errors import PolicyConfigError
 
-    repo_root = _repo_root(Path.cwd()).resolve()
     paths = args.paths or [Path("stacks")]
     try:
         if args.out is not None:

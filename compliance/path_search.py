@@ -65,10 +65,7 @@ def _walk(node: Any, glob: tuple[Any, ...], location: tuple[Any, ...] = ()) -> I
 
 def _pruned(obj: Any, glob: Any, separator: str) -> tuple[Any, ...] | None:
     """The glob's segments when the pruned walk gives dpath's answer, else None."""
-    split = dpath._split_path(glob, separator)
-    if isinstance(split, str | bytes):
-        return None
-    split = tuple(split)
+    split = tuple(dpath._split_path(glob, separator))
     if "**" in split or (not options.ALLOW_EMPTY_STRING_KEYS and _has_empty_key(obj)):
         return None
     return split

@@ -248,12 +248,13 @@ def split_by_cost(checks: list[Any], type_counts: Mapping[str, int]) -> tuple[li
             return total + 1
         return 1 + sum(type_counts.get(t, 0) for t in types)
 
+    costs = [cost(check) for check in checks]
     loads = [0, 0]
     side: dict[int, int] = {}
-    for index in sorted(range(len(checks)), key=lambda i: -cost(checks[i])):
+    for index in sorted(range(len(checks)), key=lambda i: -costs[i]):
         lighter = 0 if loads[0] <= loads[1] else 1
         side[index] = lighter
-        loads[lighter] += cost(checks[index])
+        loads[lighter] += costs[index]
     halves: tuple[list[Any], list[Any]] = ([], [])
     for index, check in enumerate(checks):
         halves[side[index]].append(check)

@@ -129,12 +129,12 @@ class Launch:
             "config_file": relative(config_file, root),
             "config_exists": config_file.is_file(),
             "features": MONITOR_FEATURES,
+            # put in the program's os.environ by the bootstrap, as the Pulumi CLI's environment would
+            "environment": {
+                "PULUMI_CONFIG": json.dumps(values),
+                "PULUMI_CONFIG_SECRET_KEYS": json.dumps(secret_keys),
+            },
         }
-        self.config_env = {
-            "PULUMI_CONFIG": json.dumps(values),
-            "PULUMI_CONFIG_SECRET_KEYS": json.dumps(secret_keys),
-        }
-        self.request["environment"] = self.config_env
 
     def missing_environment(self) -> str | None:
         """`run gitops install` advice when Pulumi.yaml names an environment that does not exist."""
@@ -194,10 +194,11 @@ def evaluate_project(
         error = f"{launch.program.path}: cannot start {interpreter}: the project's interpreter does not exist"
         return fallback.model_copy(update={"error": error})
     own_sdks = program_site_packages(interpreter) if interpreter != Path(sys.executable) else None
-    started = early.take(interpreter, sandbox, launch.read_only()) if early is not None else None
+    read_only = launch.read_only()
+    started = early.take(interpreter, sandbox, read_only) if early is not None else None
     if started is None:
         try:  # SandboxUnavailable (--sandbox required where it cannot run) stops the whole command
-            started = start_program(interpreter, read_only=launch.read_only(), mode=sandbox, cwd=launch.cwd)
+            started = start_program(interpreter, read_only=read_only, mode=sandbox, cwd=launch.cwd)
         except StartFailed as exc:
             return fallback.model_copy(update={"error": f"{launch.program.path}: {exc}"})
     confined = started.confined
